@@ -1,0 +1,4 @@
+"""``python -m reference`` is ``scratch-conformance``."""
+from reference.cli import main
+
+raise SystemExit(main())

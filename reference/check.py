@@ -1,0 +1,109 @@
+"""One check: an implementation's component against one oracle on one case.
+
+``check(component, oracle, impl, case)`` draws the sample, runs the
+implementation and the oracle, and compares every quantity, returning a
+``CheckResult`` that carries each ``Comparison`` (so every wrong quantity is
+named, not only the first) plus problems the driver found.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reference import drive, oracles
+from reference.cases import Case
+from reference.compare import Comparison, compare
+from reference.registry.component import Component
+
+
+@dataclass
+class CheckResult:
+    component: Component
+    oracle: str
+    case: Case
+    comparisons: list[Comparison] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    impl_name: str = "scratch_layers"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(c.ok for c in self.comparisons)
+
+    def failed(self) -> list[Comparison]:
+        return [c for c in self.comparisons if not c.ok]
+
+    def repro(self) -> str:
+        sizes = " ".join(f"{k}={v}" for k, v in self.case.sizes.items())
+        oracle = {"fd64": "numeric"}.get(self.oracle, self.oracle)
+        return (f"python -m reference {self.impl_name} --only {self.component.name} --oracle {oracle} "
+                f"--dtype {self.case.dtype} --seed {self.case.seed} --sizes {sizes}")
+
+    def report(self) -> str:
+        lines = [f"{self.component.id} vs {self.oracle} [{self.case}]: "
+                 + ("ok" if self.ok else "does not conform")]
+        lines += [f"  problem: {p}" for p in self.problems]
+        for c in self.failed():
+            lines.append("  " + c.message().replace("\n", "\n  "))
+            quantity = c.quantity.split(" ", 1)[0]
+            if quantity in self.component.hints:
+                lines.append(f"    hint: {self.component.hints[quantity]}")
+        if not self.ok:
+            lines.append(f"  repro: {self.repro()}")
+        return "\n".join(lines)
+
+
+def expected(component: Component, oracle: str, sample, impl_obj=None) -> dict:
+    """The oracle's quantities; fd64 differentiates the implementation's own forward."""
+    forward = drive.forward_of(component, impl_obj) if oracle == "fd64" else None
+    return _corrected(component, oracle, sample, oracles.run(oracle, component, sample, forward=forward))
+
+
+def _corrected(component: Component, oracle: str, sample, result: dict) -> dict:
+    if oracle == "fd64" and component.fd_correction is not None:
+        return component.fd_correction(sample, result)
+    return result
+
+
+def compare_all(component: Component, oracle: str, case: Case, actual: dict, reference: dict,
+                steps: int, quantities=None) -> list[Comparison]:
+    """One Comparison per quantity the oracle judges."""
+    result = []
+    for q in quantities or component.quantities_for(oracle, case.dtype):
+        tol = component.tolerance(q, case.dtype, oracle)
+        result.append(compare(actual.get(q), reference[q], tol, quantity=f"{q} of {component.id} vs {oracle}",
+                              context=str(case), steps=steps))
+    return result
+
+
+def check(component: Component, oracle: str, impl, case: Case) -> CheckResult:
+    """Judge ``impl``'s ``component`` against ``oracle`` on ``case``."""
+    obj = impl.find(component.name)
+    sample = component.sample(case)
+    outcome = drive.run(component, obj, sample)
+    reference = expected(component, oracle, sample, obj)
+    result = CheckResult(component, oracle, case, problems=list(outcome.problems), impl_name=impl.name)
+    result.comparisons = compare_all(component, oracle, case, outcome.quantities, reference, sample.steps)
+    return result
+
+
+def agree(component: Component, oracle_a: str, oracle_b: str, case: Case, impl=None) -> CheckResult:
+    """Cross-check two oracles on ``case`` (fd64 differentiates the other framework's forward)."""
+    sample = component.sample(case)
+
+    def framework_forward(name):
+        return lambda s: oracles.run(name, component, s)["out"]
+
+    results = {}
+    for name, other in ((oracle_a, oracle_b), (oracle_b, oracle_a)):
+        forward = framework_forward(other) if name == "fd64" else None
+        results[name] = _corrected(component, name, sample,
+                                   oracles.run(name, component, sample, forward=forward))
+    shared = [q for q in component.quantities if q in results[oracle_a] and q in results[oracle_b]
+              and component.diverges(oracle_a, q, case.dtype) is None
+              and component.diverges(oracle_b, q, case.dtype) is None]
+    fd_involved = "fd64" if "fd64" in (oracle_a, oracle_b) else oracle_b
+    out = CheckResult(component, f"{oracle_a}~{oracle_b}", case)
+    out.comparisons = compare_all(component, fd_involved, case, results[oracle_a], results[oracle_b],
+                                  sample.steps, quantities=shared)
+    return out

@@ -1,0 +1,101 @@
+"""Every tolerance of the suite, as a named constant with its evidence.
+
+A comparison allows, for each element, an absolute error of
+
+    rel_to_max * max|ref| * budget(T)        (max|ref| taken as 1 if ref is all zero)
+
+i.e. a relative tolerance taken against the *largest* reference value: pure
+elementwise rtol fails on entries near zero, where cancellation leaves
+rounding-sized absolute errors, while rounding errors of sums and products
+scale with the largest magnitudes involved. ``budget(T) = max(1, T / T0)``
+lets the allowance grow linearly with the number of time steps a BPTT
+gradient has been accumulated over (rounding errors add up step by step).
+
+Numbers were measured on this machine with torch 2.13 (CPU), TensorFlow 2.21
+with Keras 3.15 and NumPy 2.4 (``python -m reference.measure`` reprints them).
+A tolerance changes only with a new measurement written beside it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close two arrays must be; see the module docstring for the formula.
+
+    rel_to_max: allowed error as a fraction of max|ref|.
+    steps_per_budget: T0 of the sequence budget; None for non-recurrent quantities.
+    reason: the evidence, printed with a failure.
+    """
+
+    rel_to_max: float
+    steps_per_budget: int | None = None
+    reason: str = ""
+
+    def __post_init__(self):
+        if not self.rel_to_max > 0:
+            raise ValueError(f"Tolerance: rel_to_max must be > 0; got {self.rel_to_max}")
+        if self.steps_per_budget is not None and self.steps_per_budget < 1:
+            raise ValueError(f"Tolerance: steps_per_budget must be >= 1; got {self.steps_per_budget}")
+
+    def budget(self, steps: int = 1) -> float:
+        """The sequence-length factor: max(1, T / T0), 1 for non-recurrent tolerances."""
+        if self.steps_per_budget is None:
+            return 1.0
+        return max(1.0, steps / self.steps_per_budget)
+
+    def allowed(self, ref: np.ndarray, steps: int = 1) -> float:
+        """The absolute error allowed for every element of ``ref``."""
+        ref = np.asarray(ref, dtype=np.float64)
+        scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+        return self.rel_to_max * (scale if scale > 0 else 1.0) * self.budget(steps)
+
+    def scaled(self, factor: float, reason: str) -> "Tolerance":
+        """An override: this tolerance times ``factor``, with the reason for it."""
+        return Tolerance(self.rel_to_max * factor, self.steps_per_budget, reason)
+
+
+# float32, single layers, at the telling, unit and drawn sizes (every dim
+# <= 7): worst |a - b| / max|ref| measured 2.1e-7 against torch and 7.5e-7
+# against Keras (Sigmoid.dx at N=D=1; Keras's sigmoid gradient rounds
+# differently). Allowed 2e-6. A 1e-3 relative perturbation of any quantity
+# is 500x larger and always fails (tests/test_mutations.py).
+F32 = Tolerance(2e-6, reason="float32 rounding, measured <= 7.5e-7 x max|ref|")
+
+# float64, single layers: measured <= 8.1e-16 x max|ref| (a few ulps).
+# Allowed 1e-12 leaves room for longer sums; 1e-3 perturbations fail.
+F64 = Tolerance(1e-12, reason="float64 rounding, measured <= 8.1e-16 x max|ref|")
+
+# float32 recurrent forward and BPTT gradients. oracles.md: N=20 T=35
+# D=H=100 LSTM, max|a-b| / max|ref| <= 5.2e-7 for torch and Keras. Allowed
+# 4x that per 35 steps, growing linearly in T beyond 35.
+F32_BPTT = Tolerance(2e-6, steps_per_budget=35,
+                     reason="float32 BPTT, measured <= 5.2e-7 x max|ref| at T=35")
+
+# float64 recurrent: measured ~1e-15 x max|ref| at T=35; same growth rule.
+F64_BPTT = Tolerance(1e-12, steps_per_budget=35,
+                     reason="float64 BPTT, measured ~1e-15 x max|ref| at T=35")
+
+# Central finite differences in float64 with step FD_STEP (float64 checks
+# only: see registry.component.ORACLE_DTYPES). Error ~ FD_STEP**2 * |f'''|
+# (truncation) + 1e-16 * |L| / FD_STEP (cancellation), L = sum(out * dout).
+# Measured worst 1.6e-8 x max|ref| (SoftmaxWithLoss.dx at N=1, C=2, where
+# the gradient is 0.0067 and |L| is as large). Allowed 1e-6: 60x margin, and a
+# 1e-3 relative perturbation is 1000x above the bar.
+FD_STEP = 1e-6
+FD64 = Tolerance(1e-6, reason="float64 central differences, step 1e-6, measured <= 1.6e-8 x max|ref|")
+
+BY_DTYPE = {"float32": F32, "float64": F64}
+BPTT_BY_DTYPE = {"float32": F32_BPTT, "float64": F64_BPTT}
+
+
+def default_for(dtype: str, recurrent: bool = False) -> Tolerance:
+    """The per-dtype default, for single layers or for BPTT quantities."""
+    table = BPTT_BY_DTYPE if recurrent else BY_DTYPE
+    try:
+        return table[str(np.dtype(dtype))]
+    except KeyError:
+        raise ValueError(f"default_for: dtype must be float32 or float64; got {dtype!r}") from None
