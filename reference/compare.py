@@ -86,7 +86,8 @@ def compare(actual, expected, tolerance: Tolerance, *, quantity: str, context: s
     a64, e64 = a.astype(np.float64), e.astype(np.float64)
     allowed = tolerance.allowed(e64, steps)
     bad_finite = ~np.isfinite(a64) & np.isfinite(e64)
-    diff = np.asarray(np.abs(a64 - e64))
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.asarray(np.abs(a64 - e64))
     diff[np.isnan(diff)] = np.inf
     both_inf = np.isinf(a64) & np.isinf(e64) & (np.sign(a64) == np.sign(e64))
     diff[both_inf] = 0.0
