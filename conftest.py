@@ -1,7 +1,9 @@
 """pytest wiring for the whole repository.
 
-- ``--impl``: the implementation under test (default: the bundled
-  scratch_layers), ``--alias NAME=OTHER`` to map a contract name.
+- ``--impl``, ``--alias``, the ``impl`` fixture and the header naming the
+  implementation and the framework versions come from the plugin
+  ``reference.pytest_plugin`` (also installed as a pytest11 entry point of
+  that same name, so it is registered once).
 - Hypothesis profiles: ``ci`` (derandomized, chosen when $CI is set),
   ``dev`` (random, the default elsewhere), ``thorough`` (many examples);
   pick one with ``--hypothesis-profile``.
@@ -20,6 +22,8 @@ from reference import frameworks  # noqa: E402
 
 frameworks.quiet_environment()
 
+pytest_plugins = ["reference.pytest_plugin"]
+
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                print_blob=True)
 settings.register_profile("ci", derandomize=True, max_examples=6, **_COMMON)
@@ -28,43 +32,13 @@ settings.register_profile("thorough", max_examples=200, **_COMMON)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
-def pytest_addoption(parser):
-    group = parser.getgroup("scratch-conformance", "conformance of a book-style implementation")
-    group.addoption("--impl", default="scratch_layers", metavar="PACKAGE",
-                    help="importable package under test (default: the bundled scratch_layers)")
-    group.addoption("--alias", action="append", default=[], metavar="NAME=OTHER",
-                    help="use the implementation's OTHER for the contract's NAME (repeatable)")
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "framework(name): needs torch, keras or tf_keras; "
                                        "skipped with the reason when it is not installed")
 
 
 def pytest_report_header(config):
-    v = frameworks.versions()
-    listed = ", ".join(f"{k} {v[k] or 'not installed'}" for k in ("numpy", "torch", "tensorflow", "keras", "tf_keras"))
-    return [f"implementation under test: {config.getoption('--impl')}",
-            f"frameworks: {listed}",
-            f"hypothesis profile: {settings._current_profile}"]
-
-
-def _aliases(config) -> dict[str, str]:
-    out = {}
-    for item in config.getoption("--alias"):
-        name, sep, other = item.partition("=")
-        if not sep or not name or not other:
-            raise pytest.UsageError(f"--alias expects NAME=OTHER; got {item!r}")
-        out[name] = other
-    return out
-
-
-@pytest.fixture(scope="session")
-def impl(pytestconfig):
-    """The implementation under test (scratch_layers unless --impl says otherwise)."""
-    from reference.implementation import Implementation
-
-    return Implementation.from_package(pytestconfig.getoption("--impl"), _aliases(pytestconfig))
+    return [f"hypothesis profile: {settings._current_profile}"]
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,9 @@ class Outcome:
 
     quantities: dict[str, object] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # Gradients from a second backward(dout) right after the first (backward_twice=True):
+    # the book's TimeSoftmaxWithLoss overwrites its cache, so a second call differs (an advisory).
+    second: dict[str, object] | None = None
 
 
 def _copies(mapping):
@@ -35,7 +38,12 @@ def _check_untouched(kind: str, given: dict, pristine: dict, problems: list[str]
             problems.append(f"{kind} {name!r} was modified in place by forward/backward")
 
 
-def run(component: Component, obj, sample: Sample, backward: bool = True) -> Outcome:
+def _snapshot(value):
+    return value.copy() if isinstance(value, np.ndarray) else _copy.deepcopy(value)
+
+
+def run(component: Component, obj, sample: Sample, backward: bool = True,
+        backward_twice: bool = False) -> Outcome:
     """Call ``obj`` (the implementation's class or function) on ``sample``.
 
     kind "function": out = obj(*inputs).
@@ -44,10 +52,14 @@ def run(component: Component, obj, sample: Sample, backward: bool = True) -> Out
         array or a tuple, in ``differentiable`` order); grads read from
         ``layer.grads``.
     kind "loss": as "layer", with ``backward(dout)`` returning dx.
-    kind "custom": the entry's own ``run(obj, sample)`` returns the dict.
+    kind "custom": the entry's own ``run(obj, sample)`` returns the dict of
+        quantities, or an ``Outcome`` when it also reports problems.
+    backward_twice: call backward a second time with the same dout and keep
+        those gradients in ``Outcome.second`` (layers and losses only).
     """
     if component.kind == "custom":
-        return Outcome(quantities=component.run(obj, sample))
+        result = component.run(obj, sample)
+        return result if isinstance(result, Outcome) else Outcome(quantities=result)
     params, inputs = _copies(sample.params), _copies(sample.inputs)
     pristine_params, pristine_inputs = _copies(params), _copies(inputs)
     out = Outcome()
@@ -64,6 +76,8 @@ def run(component: Component, obj, sample: Sample, backward: bool = True) -> Out
     if backward and sample.dout is not None:
         dout = sample.dout.copy() if isinstance(sample.dout, np.ndarray) else sample.dout
         returned = layer.backward(dout)
+        if isinstance(dout, np.ndarray) and not np.array_equal(dout, sample.dout, equal_nan=True):
+            out.problems.append("input 'dout' was modified in place by backward")
         if not sample.differentiable:
             returned = ()
         elif len(sample.differentiable) == 1:
@@ -81,6 +95,18 @@ def run(component: Component, obj, sample: Sample, backward: bool = True) -> Out
             if i < len(grads_before) and i < len(grads) and grads[i] is not grads_before[i]:
                 out.problems.append(f"grads[{i}] (d{name}) was rebound instead of written in place: "
                                     f"use grads[{i}][...] = value")
+        if backward_twice:
+            first = {k: _snapshot(v) for k, v in q.items()}
+            again = layer.backward(sample.dout.copy() if isinstance(sample.dout, np.ndarray) else sample.dout)
+            if len(sample.differentiable) == 1:
+                again = (again,)
+            second = {}
+            if isinstance(again, (tuple, list)) and len(again) == len(sample.differentiable):
+                second.update({"d" + n: _snapshot(g) for n, g in zip(sample.differentiable, again)})
+            grads = list(getattr(layer, "grads", []))
+            second.update({"d" + n: _snapshot(grads[i]) for i, n in enumerate(sample.params) if i < len(grads)})
+            out.second = second
+            q.update(first)
     _check_untouched("param", params, pristine_params, out.problems)
     _check_untouched("input", inputs, pristine_inputs, out.problems)
     return out

@@ -4,11 +4,19 @@
 their contract names in every module of the implementation (optimizers may
 live in ``optimizer.py`` or ``optimizers.py``); ``aliases`` map a contract
 name to the implementation's own (``create_co_matrix=get_co_matrix``).
+Other forms (a directory laid out like ``common/``, a single file, a
+notebook, a namespace such as ``globals()``) are built by
+``reference.loader``; what went wrong while loading stays on the object
+(``load_errors``, ``intended``, ``advisories``) so a report can blame the
+right module instead of calling a component missing.
 """
 from __future__ import annotations
 
+import difflib
 import importlib
+import inspect
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -22,6 +30,12 @@ class Implementation:
     name: str
     modules: dict[str, ModuleType]              # short module name -> module
     aliases: dict[str, str] = field(default_factory=dict)
+    form: str = "module"                        # module | package | directory | file | notebook | namespace
+    path: str | None = None                     # where it was loaded from, when a path
+    load_errors: dict[str, str] = field(default_factory=dict)   # module (or "cell 3") -> error
+    intended: dict[str, str] = field(default_factory=dict)      # name -> module that failed before defining it
+    advisories: list[str] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)                # source files of the implementation
 
     @classmethod
     def from_package(cls, package: str, aliases: dict[str, str] | None = None) -> "Implementation":
@@ -49,6 +63,47 @@ class Implementation:
             if obj is not None:
                 return obj
         raise NotImplementedComponent(f"{self.name} does not define {target}")
+
+    def module_of(self, name: str) -> str | None:
+        """The short name of the module where ``name`` (or its alias) is found."""
+        target = self.aliases.get(name, name)
+        found = None
+        for short, module in self.modules.items():
+            obj = getattr(module, target, None)
+            if obj is None:
+                continue
+            if getattr(obj, "__module__", None) == module.__name__:
+                return short            # where it is defined, not where it is re-exported
+            found = found or short
+        return found
+
+    def own_names(self) -> list[str]:
+        """Public classes and functions defined by the implementation itself (not imported)."""
+        own = {getattr(m, "__name__", "") for m in self.modules.values()}
+        names = set()
+        for module in self.modules.values():
+            for key, value in vars(module).items():
+                if key.startswith("_") or not (inspect.isclass(value) or inspect.isfunction(value)):
+                    continue
+                if self.form == "namespace" or getattr(value, "__module__", None) in own:
+                    names.add(key)
+        return sorted(names)
+
+    def suggest(self, name: str, limit: int = 3, exclude=(), want_class: bool | None = None) -> list[str]:
+        """Names of the implementation that look like the contract's ``name`` (for --alias).
+
+        exclude: names that are contract names themselves (never suggested for another).
+        want_class: True for classes only, False for functions only, None for both.
+        """
+        def norm(s):
+            return re.sub(r"[^a-z0-9]", "", s.lower())
+        candidates = [c for c in self.own_names() if c not in exclude
+                      and (want_class is None or inspect.isclass(self.find(c)) == want_class)]
+        by_norm = {norm(c): c for c in candidates}
+        if norm(name) in by_norm and by_norm[norm(name)] != name:
+            return [by_norm[norm(name)]]
+        close = difflib.get_close_matches(norm(name), list(by_norm), n=limit, cutoff=0.78)
+        return [by_norm[c] for c in close if by_norm[c] != name]
 
     def has(self, name: str) -> bool:
         try:

@@ -2,12 +2,17 @@
 
 A comparison allows, for each element, an absolute error of
 
-    rel_to_max * max|ref| * budget(T)        (max|ref| taken as 1 if ref is all zero)
+    rel_to_max * max(max|ref|, floor) * budget(T)    (taken as 1 if both are 0)
 
 i.e. a relative tolerance taken against the *largest* reference value: pure
 elementwise rtol fails on entries near zero, where cancellation leaves
 rounding-sized absolute errors, while rounding errors of sums and products
-scale with the largest magnitudes involved. ``budget(T) = max(1, T / T0)``
+scale with the largest magnitudes involved. ``floor`` (0 unless a component
+declares its ``operand_scale``) covers results much smaller than the
+operands they are computed from: a single-element h = o * tanh(f*c + g*i)
+that cancels to 0.01, or gradients all scaled by a saturated tanh's
+1 - h**2, carry rounding errors of the operands' size (measured below).
+``budget(T) = max(1, T / T0)``
 lets the allowance grow linearly with the number of time steps a BPTT
 gradient has been accumulated over (rounding errors add up step by step).
 
@@ -29,11 +34,13 @@ class Tolerance:
     rel_to_max: allowed error as a fraction of max|ref|.
     steps_per_budget: T0 of the sequence budget; None for non-recurrent quantities.
     reason: the evidence, printed with a failure.
+    floor: the smallest scale the error is measured against (see the module docstring).
     """
 
     rel_to_max: float
     steps_per_budget: int | None = None
     reason: str = ""
+    floor: float = 0.0
 
     def __post_init__(self):
         if not self.rel_to_max > 0:
@@ -50,12 +57,16 @@ class Tolerance:
     def allowed(self, ref: np.ndarray, steps: int = 1) -> float:
         """The absolute error allowed for every element of ``ref``."""
         ref = np.asarray(ref, dtype=np.float64)
-        scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+        scale = max(float(np.max(np.abs(ref))) if ref.size else 0.0, self.floor)
         return self.rel_to_max * (scale if scale > 0 else 1.0) * self.budget(steps)
 
     def scaled(self, factor: float, reason: str) -> "Tolerance":
         """An override: this tolerance times ``factor``, with the reason for it."""
-        return Tolerance(self.rel_to_max * factor, self.steps_per_budget, reason)
+        return Tolerance(self.rel_to_max * factor, self.steps_per_budget, reason, self.floor)
+
+    def with_floor(self, floor: float) -> "Tolerance":
+        """This tolerance measured against max(max|ref|, floor) (a component's operand scale)."""
+        return Tolerance(self.rel_to_max, self.steps_per_budget, self.reason, max(self.floor, floor))
 
 
 # float32, single layers, at the telling, unit and drawn sizes (every dim
@@ -69,15 +80,31 @@ F32 = Tolerance(2e-6, reason="float32 rounding, measured <= 7.5e-7 x max|ref|")
 # Allowed 1e-12 leaves room for longer sums; 1e-3 perturbations fail.
 F64 = Tolerance(1e-12, reason="float64 rounding, measured <= 8.1e-16 x max|ref|")
 
-# float32 recurrent forward and BPTT gradients. oracles.md: N=20 T=35
-# D=H=100 LSTM, max|a-b| / max|ref| <= 5.2e-7 for torch and Keras. Allowed
-# 4x that per 35 steps, growing linearly in T beyond 35.
-F32_BPTT = Tolerance(2e-6, steps_per_budget=35,
-                     reason="float32 BPTT, measured <= 5.2e-7 x max|ref| at T=35")
+# float32 recurrent forward and BPTT gradients (cells included), errors
+# relative to max(max|ref|, operand scale 1) (see ``floor``):
+# - oracles.md: N=20 T=35 D=H=100 LSTM with randn/sqrt(D) weights and a
+#   0.1-scaled bias: <= 5.2e-7 for torch and Keras.
+# - With the registry's telling data (per-gate offsets, non-zero biases,
+#   O(1) states) at the same sizes, 13 seeds: worst 1.54e-6 (torch, db),
+#   1.09e-6 (Keras, dh0). db and dWx sum N*T = 700 rows that partly cancel,
+#   and torch accumulates them step by step where NumPy sums pairwise.
+# - Drawn sizes (N<=4, T<=6, D<=5, H<=6), 2000 draws per entry against torch:
+#   p99.9 <= 8.4e-7, worst 1.73e-6 (TimeRNN dWx); one draw in ~1000 went
+#   above the former 2e-6 (2.1e-6, TimeRNN db at N=4 T=6): a flaky check.
+# - T = 1, 35, 100 at N=2 D=3 H=4 (``python -m reference.measure --long``):
+#   worst 1.47e-6 at T=100 (Keras, TimeRNN dWh), 1.16e-6 at T=35 (torch,
+#   TimeLSTM db) before the budget's T/35 factor.
+# Widened from 2e-6 to 5e-6 on that evidence: ~3x the worst measured, and a
+# 1e-3 relative perturbation is still 200x above it. Grows linearly in T
+# beyond 35 steps.
+F32_BPTT = Tolerance(5e-6, steps_per_budget=35,
+                     reason="float32 BPTT, measured <= 1.73e-6 x max(max|ref|, 1) (T <= 100, N*T <= 700)")
 
-# float64 recurrent: measured ~1e-15 x max|ref| at T=35; same growth rule.
+# float64 recurrent: worst 2.3e-15 at N=20 T=35 D=H=100 (torch and Keras),
+# 1.6e-15 at T=100 (N=2 D=3 H=4), ~1e-15 on drawn sizes. Allowed 1e-12:
+# shared with the whole-model entries (longer chains); same growth rule.
 F64_BPTT = Tolerance(1e-12, steps_per_budget=35,
-                     reason="float64 BPTT, measured ~1e-15 x max|ref| at T=35")
+                     reason="float64 BPTT, measured <= 2.3e-15 x max(max|ref|, 1) at T <= 100")
 
 # Central finite differences in float64 with step FD_STEP (float64 checks
 # only: see registry.component.ORACLE_DTYPES). Error ~ FD_STEP**2 * |f'''|

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 # Searched in this order for ``scratch_layers.<name>``.
 _MODULES = ("functions", "layers", "time_layers", "optimizer", "trainer", "util", "text", "tokenizer",
-            "attention", "seq2seq", "word2vec", "models")
+            "attention", "seq2seq", "word2vec", "models", "rnnlm", "base_model", "sprint", "grad_utils")
 
 
 def __getattr__(name: str):

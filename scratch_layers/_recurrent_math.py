@@ -40,9 +40,14 @@ def sigmoid_(a):
     a, 0 where the true value underflows), computed without temporaries: the
     gates of every step go through it, and ``functions.sigmoid``'s
     ``np.where`` costs ~6x more there (measured at N=20, H=650, float32).
+
+    Negated with ``multiply(a, -1)``, not ``np.negative(a, out=a)``: NumPy 2.4's
+    SIMD ``negative`` writes wrong values into a one-column view whose rows
+    are 16 bytes (float32) or 64 bytes (float64) apart, e.g. the f gate
+    ``gates[:, :1]`` of an LSTM with H=1 (tests/test_recurrent_harness.py).
     """
     with _no_overflow_warning(over="ignore"):
-        np.negative(a, out=a)
+        np.multiply(a, -1, out=a)
         np.exp(a, out=a)
         a += 1
         np.reciprocal(a, out=a)

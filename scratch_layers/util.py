@@ -26,3 +26,8 @@ from scratch_layers.text import (  # noqa: F401
 # clip_grads (the book's util.py) and remove_duplicate (the book's trainer.py).
 from scratch_layers.grad_utils import clip_grads, remove_duplicate  # noqa: F401,E402
 # ---- end of gradient utilities ----------------------------------------------
+
+# ---- training loops (scratch_layers.trainer) --------------------------------
+# eval_perplexity (the book's util.py); Trainer and RnnlmTrainer stay in trainer.
+from scratch_layers.trainer import eval_perplexity  # noqa: F401,E402
+# ---- end of training loops --------------------------------------------------

@@ -32,7 +32,10 @@ def test_relative_perturbation_is_caught(component, oracle, dtype, quantity, imp
     (clean,) = compare_all(component, oracle, case, actual, reference, sample.steps, quantities=[quantity])
     assert clean.ok, clean.message()
     value = np.asarray(actual[quantity])
-    actual[quantity] = value * value.dtype.type(1 + PERTURBATION)
+    # An all-zero quantity (e.g. the gradient of a batch whose labels are all
+    # ignored) cannot be perturbed relatively: shift it by PERTURBATION instead.
+    actual[quantity] = (value * value.dtype.type(1 + PERTURBATION) if np.any(value)
+                        else value + value.dtype.type(PERTURBATION))
     (mutated,) = compare_all(component, oracle, case, actual, reference, sample.steps, quantities=[quantity])
     assert not mutated.ok, f"a {PERTURBATION:g} relative error in {quantity} went unnoticed: {mutated.message()}"
 

@@ -25,8 +25,12 @@ from reference.registry.component import Component, Sample
 # Adapter modules per oracle, imported on first use (they import nothing
 # heavy at module level either; the framework comes from reference.frameworks).
 ADAPTER_MODULES = {
-    "torch": ["reference.oracles.torch_layers"],
-    "keras": ["reference.oracles.keras_layers"],
+    "torch": ["reference.oracles.torch_layers", "reference.oracles.torch_attention", "reference.oracles.torch_seq2seq", "reference.oracles.torch_word2vec", "reference.oracles.torch_models", "reference.oracles.torch_training",
+              "reference.oracles.torch_optim", "reference.oracles.torch_grad_utils",
+              "reference.oracles.torch_time"],
+    "keras": ["reference.oracles.keras_layers", "reference.oracles.keras_attention", "reference.oracles.keras_seq2seq", "reference.oracles.keras_models", "reference.oracles.keras_training",
+              "reference.oracles.keras_optim", "reference.oracles.keras_grad_utils",
+              "reference.oracles.keras_time"],
 }
 FRAMEWORK_OF = {"torch": "torch", "keras": "keras", "fd64": None}
 

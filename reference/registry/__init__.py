@@ -13,6 +13,15 @@ from reference.registry.component import Component, Divergence, Override, Sample
 
 CHAPTER_MODULES = (
     "reference.registry.layers",
+    "reference.registry.attention",
+    "reference.registry.seq2seq",
+    "reference.registry.word2vec",
+    "reference.registry.models",
+    "reference.registry.training",
+    "reference.registry.optimizers",
+    "reference.registry.grad_utils",
+    "reference.registry.time_cells",
+    "reference.registry.time_layers",
 )
 
 

@@ -125,6 +125,11 @@ class Component:
     # book's losses put 1e-7 in the log but return the exact loss's gradient).
     fd_correction: Callable[[Sample, dict], dict] | None = None
     doc: str = ""
+    # The magnitude of the operands the quantities are computed from (inputs,
+    # states, upstream gradients), when the sample bounds it: rounding errors
+    # scale with it, so errors are allowed relative to max(max|ref|, this)
+    # (Tolerance.floor). 0: relative to max|ref| only.
+    operand_scale: float = 0.0
 
     @property
     def id(self) -> str:
@@ -158,12 +163,12 @@ class Component:
 
     def tolerance(self, quantity: str, dtype: str, oracle: str) -> Tolerance:
         """The tolerance for one quantity: per-dtype default, fd64 floor, overrides."""
-        tol = default_for(dtype, recurrent=self.recurrent)
+        tol = default_for(dtype, recurrent=self.recurrent).with_floor(self.operand_scale)
         if oracle == "fd64":
             from reference.tolerances import FD64
 
             if FD64.rel_to_max > tol.rel_to_max:
-                tol = Tolerance(FD64.rel_to_max, tol.steps_per_budget, FD64.reason)
+                tol = Tolerance(FD64.rel_to_max, tol.steps_per_budget, FD64.reason, tol.floor)
         for o in self.overrides:
             if o.quantity == quantity and o.dtype in (None, dtype) and o.oracle in (None, oracle):
                 tol = tol.scaled(o.factor, o.reason)
@@ -176,6 +181,11 @@ class Component:
         return None
 
     def quantities_for(self, oracle: str, dtype: str) -> tuple[str, ...]:
-        """The quantities an oracle judges: fd64 gives gradients only; divergences excluded."""
-        qs = [q for q in self.quantities if not (oracle == "fd64" and q == "out")]
+        """The quantities an oracle judges: fd64 gives gradients only; divergences excluded.
+
+        fd64 yields ``d<input>`` and ``d<param>`` (``Sample.gradient_names``):
+        forward quantities (``out``, and e.g. a Time layer's ``hs``, ``h``, ``c``)
+        are the frameworks' to judge.
+        """
+        qs = [q for q in self.quantities if not (oracle == "fd64" and not q.startswith("d"))]
         return tuple(q for q in qs if self.diverges(oracle, q, dtype) is None)

@@ -1,0 +1,31 @@
+"""Reports: the model (``model``) and its renderings (terminal, markdown, html, json, junit)."""
+from __future__ import annotations
+
+FORMATS = ("terminal", "markdown", "html", "json", "junit")
+EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+              ".json": "json", ".xml": "junit", ".txt": "terminal"}
+
+
+def render(report, fmt: str, color: bool = False) -> str:
+    """``report`` in one of FORMATS."""
+    if fmt == "terminal":
+        from reference.report import terminal
+
+        return terminal.render(report, color=color)
+    if fmt == "markdown":
+        from reference.report import markdown
+
+        return markdown.render(report)
+    if fmt == "html":
+        from reference.report import html
+
+        return html.render(report)
+    if fmt == "json":
+        import json
+
+        return json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n"
+    if fmt == "junit":
+        from reference.report import junit
+
+        return junit.render(report)
+    raise ValueError(f"render: format must be one of {FORMATS}; got {fmt!r}")
