@@ -88,12 +88,11 @@ class SGD:
             p -= lr * g
 
 
-class Momentum:
-    """Momentum SGD: ``v = momentum*v - lr*g; p += v``.
+class _VelocityOptimizer:
+    """What Momentum and both Nesterov variants share: ``v = m*v - lr*g``, then a step.
 
     Args: lr (0.01), momentum (0.9). State ``v``: one velocity per parameter.
-    Equals ``torch.optim.SGD(momentum=m)`` (whose buffer is ``-v / lr``) and
-    ``keras.optimizers.SGD(momentum=m)`` at a constant learning rate.
+    Subclasses say only how the parameter moves once ``v`` is updated.
     """
 
     def __init__(self, lr=0.01, momentum=0.9):
@@ -102,17 +101,34 @@ class Momentum:
         self.v = None
 
     def update(self, params, grads):
-        params, grads = _checked("Momentum.update", params, grads, self.v)
+        params, grads = _checked(f"{type(self).__name__}.update", params, grads, self.v)
         if self.v is None:
             self.v = _zeros_like_all(params)
         lr, m = float(self.lr), float(self.momentum)
         for p, g, v in zip(params, grads, self.v):
             v *= m
             v -= lr * g
-            p += v
+            self._step(p, g, v, lr, m)
+
+    @staticmethod
+    def _step(p, g, v, lr, m):
+        raise NotImplementedError
 
 
-class Nesterov:
+class Momentum(_VelocityOptimizer):
+    """Momentum SGD: ``v = momentum*v - lr*g; p += v``.
+
+    Args: lr (0.01), momentum (0.9). State ``v``: one velocity per parameter.
+    Equals ``torch.optim.SGD(momentum=m)`` (whose buffer is ``-v / lr``) and
+    ``keras.optimizers.SGD(momentum=m)`` at a constant learning rate.
+    """
+
+    @staticmethod
+    def _step(p, g, v, lr, m):
+        p += v
+
+
+class Nesterov(_VelocityOptimizer):
     """The book's Nesterov variant: ``v = m*v - lr*g; p += m*m*v - (1+m)*lr*g`` (NEW v).
 
     Args: lr (0.01), momentum (0.9). State ``v``.
@@ -121,24 +137,13 @@ class Nesterov:
     ``-m*m*lr*g``.
     """
 
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr = lr
-        self.momentum = momentum
-        self.v = None
-
-    def update(self, params, grads):
-        params, grads = _checked("Nesterov.update", params, grads, self.v)
-        if self.v is None:
-            self.v = _zeros_like_all(params)
-        lr, m = float(self.lr), float(self.momentum)
-        for p, g, v in zip(params, grads, self.v):
-            v *= m
-            v -= lr * g
-            p += (m * m) * v
-            p -= ((1 + m) * lr) * g
+    @staticmethod
+    def _step(p, g, v, lr, m):
+        p += (m * m) * v
+        p -= ((1 + m) * lr) * g
 
 
-class StandardNesterov:
+class StandardNesterov(_VelocityOptimizer):
     """Standard Nesterov accelerated gradient, as torch and Keras compute it.
 
     ``v = m*v - lr*g; p += m*v - lr*g`` (i.e. ``p += m*m*v_old - (1+m)*lr*g``).
@@ -149,21 +154,10 @@ class StandardNesterov:
     ``Nesterov`` is a different variant.
     """
 
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr = lr
-        self.momentum = momentum
-        self.v = None
-
-    def update(self, params, grads):
-        params, grads = _checked("StandardNesterov.update", params, grads, self.v)
-        if self.v is None:
-            self.v = _zeros_like_all(params)
-        lr, m = float(self.lr), float(self.momentum)
-        for p, g, v in zip(params, grads, self.v):
-            v *= m
-            v -= lr * g
-            p += m * v
-            p -= lr * g
+    @staticmethod
+    def _step(p, g, v, lr, m):
+        p += m * v
+        p -= lr * g
 
 
 class AdaGrad:

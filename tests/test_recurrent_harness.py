@@ -5,7 +5,6 @@
   builds one LSTM cell per step from its module's name ``LSTM``), a cell bug
   fails only the "reference wrapper, student cell" run and a wrapper bug
   only the "student wrapper, reference cell" run; names are restored.
-- ``diagnostics_time``: the step where a sequence error starts.
 - A regression found by the drawn cases: NumPy 2.4's in-place
   ``np.negative`` on one-column float32 views (scratch_layers' gate sigmoid).
 """
@@ -20,12 +19,10 @@ import pytest
 from reference import registry
 from reference.cases import TELLING_SIZES, Case, fixed_sizes
 from reference.check import check, compare_all
-from reference.diagnostics_time import bad_steps, error_origin, first_bad_step
 from reference.implementation import Implementation
 from reference.isolation_cells import (reference_time_wrapper, run_reference_wrapper_on_cell,
                                        run_wrapper_on_reference_cell, substituted)
 from reference.recurrent_drive import Protocol, run_time
-from reference.tolerances import F64_BPTT
 from scratch_layers import time_recurrent
 from scratch_layers.time_layers import TimeLSTM
 
@@ -238,41 +235,6 @@ def test_reference_wrapper_keeps_the_cells_dtype():
     sample = _sample()
     quantities = run_time(reference_time_wrapper(Float32LSTM), sample).quantities
     assert quantities["hs"].dtype == np.float32 and quantities["dxs"].dtype == np.float32
-
-
-# ---------------------------------------------------------- diagnostics
-def _sequence(rng, shape=(2, 7, 3)):
-    return rng.standard_normal(shape)
-
-
-def test_first_bad_step_of_a_forward_error_is_where_it_starts():
-    rng = np.random.default_rng(0)
-    expected = _sequence(rng)
-    actual = expected.copy()
-    actual[:, 3:] += 1e-3  # wrong from step 3 on, as a forward error propagates
-    assert first_bad_step(actual, expected, 1e-6) == 3
-    assert error_origin("hs", actual, expected, 1e-6) == 3
-    assert list(bad_steps(actual, expected, 1e-6)) == [3, 4, 5, 6]
-
-
-def test_error_origin_of_a_bptt_gradient_is_the_last_bad_step():
-    rng = np.random.default_rng(1)
-    expected = _sequence(rng)
-    actual = expected.copy()
-    actual[1, :5, 0] *= 1.01  # steps 0..4 wrong: the error entered at step 4 and flowed back
-    assert first_bad_step(actual, expected, F64_BPTT) == 0
-    assert error_origin("dxs of TimeLSTM vs torch", actual, expected, F64_BPTT) == 4
-
-
-def test_close_arrays_have_no_bad_step_and_nan_is_bad():
-    rng = np.random.default_rng(2)
-    expected = _sequence(rng)
-    assert first_bad_step(expected + 1e-15, expected, F64_BPTT) is None
-    actual = expected.copy()
-    actual[0, 5, 1] = np.nan
-    assert first_bad_step(actual, expected, F64_BPTT) == 5
-    with pytest.raises(ValueError, match="one \\(N, T, ...\\) shape"):
-        first_bad_step(expected[:, :6], expected, 1e-6)
 
 
 # ------------------------------------------------------------ regression
