@@ -24,13 +24,13 @@ from reference.registry.component import Component, Sample
 
 # Adapter modules per oracle, imported on first use (they import nothing
 # heavy at module level either; the framework comes from reference.frameworks).
+# One adapter module per framework and chapter, in the registry's chapter order.
+CHAPTERS = ("layers", "time", "attention", "seq2seq", "word2vec", "models", "training", "optim",
+            "grad_utils")
 ADAPTER_MODULES = {
-    "torch": ["reference.oracles.torch_layers", "reference.oracles.torch_attention", "reference.oracles.torch_seq2seq", "reference.oracles.torch_word2vec", "reference.oracles.torch_models", "reference.oracles.torch_training",
-              "reference.oracles.torch_optim", "reference.oracles.torch_grad_utils",
-              "reference.oracles.torch_time"],
-    "keras": ["reference.oracles.keras_layers", "reference.oracles.keras_attention", "reference.oracles.keras_seq2seq", "reference.oracles.keras_models", "reference.oracles.keras_training",
-              "reference.oracles.keras_optim", "reference.oracles.keras_grad_utils",
-              "reference.oracles.keras_time"],
+    "torch": [f"reference.oracles.torch_{c}" for c in CHAPTERS],
+    # word2vec is judged by torch only (issue 5): no Keras module for it.
+    "keras": [f"reference.oracles.keras_{c}" for c in CHAPTERS if c != "word2vec"],
 }
 FRAMEWORK_OF = {"torch": "torch", "keras": "keras", "fd64": None}
 
