@@ -58,7 +58,8 @@ def keras_cross_entropy_error(sample):
     return {"out": _np(book_cross_entropy(keras, y, t))}
 
 
-def _dense(sample, bias: bool):
+def dense(sample, bias: bool = True):
+    """Dense fed the book's W (and b); x may have any leading axes (TimeAffine's is 3-D)."""
     keras, tf = frameworks.keras(), frameworks.tf()
     W = sample.params["W"]
     dense = keras.layers.Dense(W.shape[1], use_bias=bias, dtype=str(sample.dtype))
@@ -76,8 +77,8 @@ def _dense(sample, bias: bool):
     return result
 
 
-adapter("keras", "MatMul")(lambda sample: _dense(sample, bias=False))
-adapter("keras", "Affine")(lambda sample: _dense(sample, bias=True))
+adapter("keras", "MatMul")(lambda sample: dense(sample, bias=False))
+adapter("keras", "Affine")(dense)
 
 
 def _x_layer(op):
@@ -143,14 +144,17 @@ def _embedding_layer(keras, W, dtype):
     return emb
 
 
-@adapter("keras", "Embedding")
-def keras_embedding(sample):
+def embedding(sample, ids: str = "idx"):
+    """Keras Embedding fed the book's W; ``ids`` names the input holding the word ids (any shape)."""
     keras, tf = frameworks.keras(), frameworks.tf()
     emb = _embedding_layer(keras, sample.params["W"], sample.dtype)
     with tf.GradientTape() as tape:
-        out = emb(keras_constant(sample.inputs["idx"]))
+        out = emb(keras_constant(sample.inputs[ids]))
     (dW,) = keras_grads(tape, out, sample.dout, [emb.embeddings])
     return {"out": _np(out), "dW": dW}
+
+
+adapter("keras", "Embedding")(embedding)
 
 
 @adapter("keras", "EmbeddingDot")

@@ -29,7 +29,7 @@ from collections import OrderedDict
 import numpy as np
 
 from reference import frameworks, layouts
-from reference.oracles import adapter
+from reference.oracles import adapter, keras_layers
 from reference.oracles.autodiff import keras_constant, keras_grads
 from reference.recurrent_drive import Protocol, cell_kind
 
@@ -206,33 +206,10 @@ for _kind in ("RNN", "LSTM", "GRU"):
 BOOK_LOG_EPS = 1e-7  # the book's epsilon inside the log of TimeSigmoidWithLoss
 
 
-@adapter("keras", "TimeEmbedding")
-def keras_time_embedding(sample):
-    keras, tf = frameworks.keras(), frameworks.tf()
-    W = sample.params["W"]
-    emb = keras.layers.Embedding(W.shape[0], W.shape[1], dtype=str(sample.dtype))
-    emb.build((None, None))
-    emb.set_weights([W])
-    with tf.GradientTape() as tape:
-        out = emb(keras_constant(sample.inputs["xs"]))
-    (dW,) = keras_grads(tape, out, sample.dout, [emb.embeddings])
-    return {"out": _np(out), "dW": dW}
-
-
-@adapter("keras", "TimeAffine")
-def keras_time_affine(sample):
-    """Dense on the 3-D input (it maps the last axis)."""
-    keras, tf = frameworks.keras(), frameworks.tf()
-    W = sample.params["W"]
-    dense = keras.layers.Dense(W.shape[1], dtype=str(sample.dtype))
-    dense.build((None, None, W.shape[0]))
-    dense.set_weights([W, sample.params["b"]])
-    x = keras_constant(sample.inputs["x"])
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        out = dense(x)
-    dx, dW, db = keras_grads(tape, out, sample.dout, [x, dense.kernel, dense.bias])
-    return {"out": _np(out), "dx": dx, "dW": dW, "db": db}
+# The same layers as the single-step ones: Embedding on (N, T) ids, Dense on
+# (N, T, D) (it maps the last axis).
+adapter("keras", "TimeEmbedding")(lambda sample: keras_layers.embedding(sample, ids="xs"))
+adapter("keras", "TimeAffine")(keras_layers.dense)
 
 
 def keras_time_softmax_with_loss(sample):

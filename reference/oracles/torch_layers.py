@@ -8,7 +8,6 @@ difference from plain ``F.cross_entropy`` is pinned in tests/test_losses.py.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from reference import frameworks, layouts
 from reference.oracles import adapter
@@ -43,7 +42,8 @@ def torch_cross_entropy_error(sample):
     return {"out": torch_numpy(book_cross_entropy(torch, y, t))}
 
 
-def _linear(sample, bias: bool):
+def linear(sample, bias: bool = True):
+    """nn.Linear fed the book's W (and b); x may have any leading axes (TimeAffine's is 3-D)."""
     torch = frameworks.torch()
     W = sample.params["W"]
     lin = torch.nn.Linear(W.shape[0], W.shape[1], bias=bias)
@@ -61,8 +61,8 @@ def _linear(sample, bias: bool):
     return result
 
 
-adapter("torch", "MatMul")(lambda sample: _linear(sample, bias=False))
-adapter("torch", "Affine")(lambda sample: _linear(sample, bias=True))
+adapter("torch", "MatMul")(lambda sample: linear(sample, bias=False))
+adapter("torch", "Affine")(linear)
 
 
 def _x_layer(op):
@@ -118,14 +118,17 @@ def torch_sigmoid_with_loss(sample):
     return {"out": torch_numpy(loss), "dx": dx}
 
 
-@adapter("torch", "Embedding")
-def torch_embedding(sample):
+def embedding(sample, ids: str = "idx"):
+    """nn.Embedding fed the book's W; ``ids`` names the input holding the word ids (any shape)."""
     torch = frameworks.torch()
     W = sample.params["W"]
     emb = torch_copy_module(torch.nn.Embedding(*W.shape), {"weight": W}, sample.dtype)
-    out = emb(torch_leaf(sample.inputs["idx"], requires_grad=False))
+    out = emb(torch_leaf(sample.inputs[ids], requires_grad=False))
     (dW,) = torch_grads(out, sample.dout, [emb.weight])
     return {"out": torch_numpy(out), "dW": dW}
+
+
+adapter("torch", "Embedding")(embedding)
 
 
 @adapter("torch", "EmbeddingDot")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from reference import frameworks, layouts
-from reference.oracles import adapter
+from reference.oracles import adapter, torch_layers
 from reference.oracles.autodiff import torch_copy_module, torch_grads, torch_leaf, torch_numpy
 from reference.recurrent_drive import Protocol, cell_kind
 
@@ -166,27 +166,10 @@ for _kind in ("RNN", "LSTM", "GRU"):
 
 
 # -- the non-recurrent Time layers (registry.time_layers) -----------------------
-@adapter("torch", "TimeEmbedding")
-def torch_time_embedding(sample):
-    torch = frameworks.torch()
-    W = sample.params["W"]
-    emb = torch_copy_module(torch.nn.Embedding(*W.shape), {"weight": W}, sample.dtype)
-    out = emb(torch_leaf(sample.inputs["xs"], requires_grad=False))
-    (dW,) = torch_grads(out, sample.dout, [emb.weight])
-    return {"out": torch_numpy(out), "dW": dW}
-
-
-@adapter("torch", "TimeAffine")
-def torch_time_affine(sample):
-    """nn.Linear on the 3-D input (it maps the last axis)."""
-    torch = frameworks.torch()
-    W = sample.params["W"]
-    lin = torch_copy_module(torch.nn.Linear(*W.shape), {"weight": layouts.book_linear_to_torch(W),
-                                                         "bias": sample.params["b"]}, sample.dtype)
-    x = torch_leaf(sample.inputs["x"])
-    out = lin(x)
-    dx, dW, db = torch_grads(out, sample.dout, [x, lin.weight, lin.bias])
-    return {"out": torch_numpy(out), "dx": dx, "dW": layouts.torch_linear_to_book(dW), "db": db}
+# The same modules as the single-step layers: nn.Embedding on (N, T) ids,
+# nn.Linear on (N, T, D) (it maps the last axis).
+adapter("torch", "TimeEmbedding")(lambda sample: torch_layers.embedding(sample, ids="xs"))
+adapter("torch", "TimeAffine")(torch_layers.linear)
 
 
 def torch_time_softmax_with_loss(sample):

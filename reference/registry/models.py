@@ -28,12 +28,12 @@ Layouts in the samples are the book's (x @ W, LSTM gates f, g, i, o).
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 import numpy as np
 
 from reference import cases as C
+from reference.model_drive import build
 from reference.registry.component import Component, Sample
 
 BATCH = (1, 4)
@@ -123,15 +123,6 @@ def dropout_masks(sample, shapes, dtype=None) -> list[np.ndarray]:
 # -- building and driving an implementation's model -----------------------------
 
 
-def construct(cls, args, dtype):
-    """``cls(*args)``, with ``dtype=`` when the constructor takes one (float64 models)."""
-    try:
-        takes_dtype = "dtype" in inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        takes_dtype = False
-    return cls(*args, dtype=str(dtype)) if takes_dtype else cls(*args)
-
-
 def copy_params(model, order, values: dict) -> None:
     """Writes ``values`` into ``model.params`` in place, following ``order`` ((name, transposed) per entry)."""
     if len(model.params) != len(order):
@@ -165,7 +156,7 @@ def build_lm(cls, sample, spec: LmSpec):
     args = [sample.init_kwargs[k] for k in ("vocab_size", "wordvec_size", "hidden_size")]
     if spec.dropout:
         args.append(sample.init_kwargs["dropout_ratio"])
-    model = construct(cls, args, sample.dtype)
+    model = build(cls, args, sample.dtype)
     copy_params(model, spec.order, sample.params)
     return model
 
@@ -238,7 +229,7 @@ def sample_two_layer_net(case):
 
 def run_two_layer_net(obj, sample):
     k = sample.init_kwargs
-    model = construct(obj, (k["input_size"], k["hidden_size"], k["output_size"]), sample.dtype)
+    model = build(obj, (k["input_size"], k["hidden_size"], k["output_size"]), sample.dtype)
     copy_params(model, MLP_ORDER, sample.params)
     x, t = sample.inputs["x"].copy(), sample.inputs["t"].copy()
     scores = np.array(model.predict(x), copy=True)
@@ -272,7 +263,7 @@ def sample_regressor(case):
 
 def run_regressor(obj, sample):
     k = sample.init_kwargs
-    model = construct(obj, (k["input_size"], k["hidden_size"], k["output_size"]), sample.dtype)
+    model = build(obj, (k["input_size"], k["hidden_size"], k["output_size"]), sample.dtype)
     copy_params(model, REGRESSOR_ORDER, sample.params)
     xs, ts = sample.inputs["xs"].copy(), sample.inputs["ts"].copy()
     pred = np.array(model.predict(xs), copy=True)

@@ -37,8 +37,9 @@ import io
 import numpy as np
 
 from reference import cases as C
+from reference.model_drive import build
 from reference.registry.component import Component, Sample
-from reference.registry.models import (LM_SPECS, MLP_ORDER, REGRESSOR_ORDER, build_lm, construct, copy_params,
+from reference.registry.models import (LM_SPECS, MLP_ORDER, REGRESSOR_ORDER, build_lm, copy_params,
                                        lm_params, mlp_params, noisy_sine_windows, regressor_params)
 
 LR = 0.5
@@ -194,7 +195,7 @@ def _fit(trainer, sample, data_keys):
 
 def run_trainer(model_name: str, order):
     def run(obj, sample):
-        model = construct(bundled(model_name), sample.init_kwargs["sizes"], sample.dtype)
+        model = build(bundled(model_name), sample.init_kwargs["sizes"], sample.dtype)
         copy_params(model, order, sample.params)
         trainer = obj(model, bundled("SGD")(lr=sample.init_kwargs["lr"]))
         _fit(trainer, sample, ("x", "t"))
