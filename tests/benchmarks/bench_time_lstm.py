@@ -3,8 +3,9 @@
 - ``scratch``: ``scratch_layers.time_layers.TimeLSTM`` (one input projection
   for all steps, preallocated caches, stacked weight gradients);
 - ``book``: a straightforward per-step implementation in the book's style,
-  written here: a Python list of LSTM cell objects, one per step, each with
-  its own matmuls and its own weight gradients, summed afterwards;
+  the suite's book-like fixture (tests/fixtures/book_like): a Python list of
+  LSTM cell objects, one per step, each with its own matmuls and its own
+  weight gradients, summed afterwards;
 - ``torch``: ``torch.nn.LSTM(batch_first=True)`` forward + autograd backward.
 
 float32, N=20, T=35, D=H=100 and D=H=650 (the book's Rnnlm and BetterRnnlm
@@ -57,6 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 
+from reference import frameworks, layouts  # noqa: E402
+from reference.oracles.autodiff import torch_copy_module  # noqa: E402
 from scratch_layers.time_layers import TimeLSTM  # noqa: E402
 
 
@@ -73,112 +76,21 @@ def blas_threads() -> tuple[int, str]:
 
 
 def load_torch(threads: int):
-    """torch via reference.frameworks (lazy, quiet) when it imports, else directly; pinned to ``threads``."""
-    try:
-        from reference import frameworks
-
-        torch = frameworks.torch()
-    except Exception:  # the reference package is optional for this script
-        import torch
+    """torch via reference.frameworks (lazy, quiet), pinned to ``threads``."""
+    torch = frameworks.torch()
     torch.set_num_threads(threads)
     return torch
 
 
 # ------------------------------------------------ the book-style baseline
-def _book_sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-class BookLSTMCell:
-    """One step, the way the book's per-step code is usually written (gates f, g, i, o)."""
-
-    def __init__(self, Wx, Wh, b):
-        self.params = [Wx, Wh, b]
-        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
-        self.cache = None
-
-    def forward(self, x, h_prev, c_prev):
-        Wx, Wh, b = self.params
-        H = h_prev.shape[1]
-        A = x @ Wx + h_prev @ Wh + b
-        f = _book_sigmoid(A[:, :H])
-        g = np.tanh(A[:, H:2 * H])
-        i = _book_sigmoid(A[:, 2 * H:3 * H])
-        o = _book_sigmoid(A[:, 3 * H:])
-        c_next = f * c_prev + g * i
-        h_next = o * np.tanh(c_next)
-        self.cache = (x, h_prev, c_prev, i, f, g, o, c_next)
-        return h_next, c_next
-
-    def backward(self, dh_next, dc_next):
-        Wx, Wh, _ = self.params
-        x, h_prev, c_prev, i, f, g, o, c_next = self.cache
-        tanh_c = np.tanh(c_next)
-        ds = dc_next + dh_next * o * (1 - tanh_c ** 2)
-        dc_prev = ds * f
-        df = ds * c_prev * f * (1 - f)
-        dg = ds * i * (1 - g ** 2)
-        di = ds * g * i * (1 - i)
-        do = dh_next * tanh_c * o * (1 - o)
-        dA = np.hstack((df, dg, di, do))
-        self.grads[0][...] = x.T @ dA
-        self.grads[1][...] = h_prev.T @ dA
-        self.grads[2][...] = dA.sum(axis=0)
-        return dA @ Wx.T, dA @ Wh.T, dc_prev
-
-
-class BookTimeLSTM:
-    """T cell objects in a list; per-step weight gradients summed in Python."""
-
-    def __init__(self, Wx, Wh, b):
-        self.params = [Wx, Wh, b]
-        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
-        self.layers = None
-
-    def forward(self, xs):
-        Wx, Wh, b = self.params
-        n, t_len, _ = xs.shape
-        H = Wh.shape[0]
-        self.layers = []
-        hs = np.empty((n, t_len, H), dtype=Wx.dtype)
-        h = np.zeros((n, H), dtype=Wx.dtype)
-        c = np.zeros((n, H), dtype=Wx.dtype)
-        for t in range(t_len):
-            layer = BookLSTMCell(*self.params)
-            h, c = layer.forward(xs[:, t, :], h, c)
-            hs[:, t, :] = h
-            self.layers.append(layer)
-        return hs
-
-    def backward(self, dhs):
-        Wx = self.params[0]
-        n, t_len, H = dhs.shape
-        dxs = np.empty((n, t_len, Wx.shape[0]), dtype=Wx.dtype)
-        dh = np.zeros((n, H), dtype=Wx.dtype)
-        dc = np.zeros((n, H), dtype=Wx.dtype)
-        grads = [0, 0, 0]
-        for t in reversed(range(t_len)):
-            dx, dh, dc = self.layers[t].backward(dhs[:, t, :] + dh, dc)
-            dxs[:, t, :] = dx
-            for k, grad in enumerate(self.layers[t].grads):
-                grads[k] += grad
-        for k, grad in enumerate(grads):
-            self.grads[k][...] = grad
-        return dxs
+# The suite's book-like fixture implementation (tests/fixtures/book_like, written
+# from the contract in the book's style): a Python list of LSTM cell objects,
+# one per step, each with its own matmuls; per-step weight gradients summed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "book_like"))
+from common.time_layers import TimeLSTM as BookTimeLSTM  # noqa: E402
 
 
 # ------------------------------------------------------------ measuring
-def _book_lstm_to_torch(torch, module, Wx, Wh, b):
-    """Book gates f, g, i, o -> torch i, f, g, o; transpose; bias in bias_ih, bias_hh zero."""
-    H = Wh.shape[0]
-    perm = np.concatenate([np.arange(k * H, (k + 1) * H) for k in (2, 0, 1, 3)])
-    with torch.no_grad():
-        module.weight_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(Wx[:, perm].T)))
-        module.weight_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(Wh[:, perm].T)))
-        module.bias_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(b[perm])))
-        module.bias_hh_l0.zero_()
-
-
 def make_runners(torch, size: int, seed: int = 0):
     """Three zero-argument callables doing forward + backward, and a function returning (hs, dxs) of each."""
     D = H = size
@@ -191,8 +103,8 @@ def make_runners(torch, size: int, seed: int = 0):
 
     scratch = TimeLSTM(Wx, Wh, b)
     book = BookTimeLSTM(Wx, Wh, b)
-    module = torch.nn.LSTM(D, H, batch_first=True)
-    _book_lstm_to_torch(torch, module, Wx, Wh, b)
+    module = torch_copy_module(torch.nn.LSTM(D, H, batch_first=True),
+                               layouts.book_lstm_to_torch(Wx, Wh, b), np.float32)
     x_t = torch.from_numpy(xs).requires_grad_(True)
     dhs_t = torch.from_numpy(dhs)
 
