@@ -2,8 +2,9 @@
 
 - ``--impl``, ``--alias``, the ``impl`` fixture and the header naming the
   implementation and the framework versions come from the plugin
-  ``reference.pytest_plugin`` (also installed as a pytest11 entry point of
-  that same name, so it is registered once).
+  ``reference.frontends.pytest_plugin``, registered through its pytest11
+  entry point ``reference.pytest_plugin`` (``pip install -e .`` installs it),
+  so it is registered once.
 - Hypothesis profiles: ``ci`` (derandomized, chosen when $CI is set),
   ``dev`` (random, the default elsewhere), ``thorough`` (many examples);
   pick one with ``--hypothesis-profile``.
@@ -18,11 +19,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 # Before any framework can be imported by a test module.
-from reference import frameworks  # noqa: E402
+from reference.oracles import frameworks  # noqa: E402
 
 frameworks.quiet_environment()
-
-pytest_plugins = ["reference.pytest_plugin"]
 
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                print_blob=True)

@@ -1,4 +1,4 @@
 """``python -m reference`` is ``scratch-conformance``."""
-from reference.cli import main
+from reference.frontends.cli import main
 
 raise SystemExit(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from reference import oracles
-from reference.implementation import NotImplementedComponent
+from reference.sandbox.implementation import NotImplementedComponent
 
 EXTRA = {"torch": "torch", "keras": "keras"}
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reference.judge import Judge, Settings
-from reference.loader import from_namespace, load
-from reference.runner import InProcessRunner
+from reference.judging.judge import Judge, Settings
+from reference.sandbox.loader import from_namespace, load
+from reference.sandbox.runner import InProcessRunner
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

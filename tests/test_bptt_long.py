@@ -3,7 +3,7 @@
 The registry keeps T <= 6 so the generated tests stay fast; rounding errors
 of BPTT gradients add up step by step, so the budget grows with T:
 ``F32_BPTT`` / ``F64_BPTT`` allow ``rel_to_max * max(max|ref|, 1) * max(1, T/35)``
-(reference/tolerances.py, measured with ``python -m reference.measure --long``).
+(reference/registry/tolerances.py, measured with ``python -m reference.frontends.measure --long``).
 Each case runs the ``[set_state]`` variant (a telling h0, and c0 for LSTM)
 so every quantity, dh0 included, is compared: hs, h, c, dxs, dWx, dWh, db.
 Small N, D, H keep it fast; one float32 run at the book's Rnnlm sizes
@@ -14,8 +14,8 @@ from __future__ import annotations
 import pytest
 
 from reference import registry
-from reference.cases import Case
-from reference.check import check
+from reference.registry.cases import Case
+from reference.judging.check import check
 from tests.generated import find
 
 pytestmark = pytest.mark.framework("torch")

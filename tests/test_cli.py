@@ -98,12 +98,12 @@ def test_pytest_plugin_in_a_students_own_repository(tmp_path):
 
 def test_entry_points_are_declared():
     text = (ROOT / "pyproject.toml").read_text()
-    assert 'scratch-conformance = "reference.cli:main"' in text
-    assert '"reference.pytest_plugin" = "reference.pytest_plugin"' in text
+    assert 'scratch-conformance = "reference.frontends.cli:main"' in text
+    assert '"reference.pytest_plugin" = "reference.frontends.pytest_plugin"' in text
 
 
 def test_golden_mode_imports_no_framework():
-    code = ("import sys; from reference.cli import main; code = main(['scratch_layers', '--oracle', 'golden', "
+    code = ("import sys; from reference.frontends.cli import main; code = main(['scratch_layers', '--oracle', 'golden', "
             "'--format', 'json', '--output', '/dev/null', '--no-progress']); "
             "print([m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules], code)")
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},

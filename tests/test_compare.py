@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference.compare import assert_close, compare
-from reference.tolerances import F32, F32_BPTT, FD64, Tolerance, default_for
+from reference.registry.compare import assert_close, compare
+from reference.registry.tolerances import F32, F32_BPTT, FD64, Tolerance, default_for
 
 
 def test_allowed_error_scales_with_the_largest_reference_value():

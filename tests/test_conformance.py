@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from reference import drive, registry, strategies
-from reference.cases import TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
-from reference.check import check, compare_all, expected
+from reference.registry import drive, strategies
+from reference import registry
+from reference.registry.cases import TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
+from reference.judging.check import check, compare_all, expected
 from tests.generated import find, require
 
 CHECKS = registry.checks()

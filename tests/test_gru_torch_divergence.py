@@ -22,9 +22,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import frameworks, registry
-from reference.cases import TELLING_SIZES, Case, fixed_sizes
-from reference.layouts import flip_gru_z
+from reference.oracles import frameworks
+from reference import registry
+from reference.registry.cases import TELLING_SIZES, Case, fixed_sizes
+from reference.registry.layouts import flip_gru_z
 from reference.oracles.torch_time import torch_time
 from scratch_layers.time_layers import TimeGRU
 

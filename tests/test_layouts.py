@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import layouts
+from reference.registry import layouts
 
 H, D = 2, 3
 

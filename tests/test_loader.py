@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import loader, numpy_compat
-from reference.loader import LoadError, load, python_source
+from reference.sandbox import loader, numpy_compat
+from reference.sandbox.loader import LoadError, load, python_source
 from tests.judging import FIXTURES, judge
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import frameworks
+from reference.oracles import frameworks
 from scratch_layers.layers import SigmoidWithLoss, SoftmaxWithLoss
 
 EPS = 1e-7

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import drive, registry
-from reference.cases import TELLING_SIZES, Case, fixed_sizes
-from reference.check import compare_all, expected
+from reference.registry import drive
+from reference import registry
+from reference.registry.cases import TELLING_SIZES, Case, fixed_sizes
+from reference.judging.check import compare_all, expected
 from reference.registry.layers import ENTRIES as LAYER_ENTRIES
 from tests.generated import require
 

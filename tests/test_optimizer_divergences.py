@@ -38,7 +38,7 @@ import math
 import numpy as np
 import pytest
 
-from reference import frameworks
+from reference.oracles import frameworks
 from scratch_layers.grad_utils import clip_grads
 from scratch_layers.optimizer import AdaGrad, Adam, Momentum, RMSprop
 

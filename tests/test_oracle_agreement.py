@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from reference import registry
-from reference.cases import TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
-from reference.check import agree
+from reference.registry.cases import TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
+from reference.judging.check import agree
 from tests.generated import require
 
 PAIRS = registry.oracle_pairs()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reference import frameworks
+from reference.oracles import frameworks
 from scratch_layers.tokenizer import pad_sequences
 
 LIVE = settings(max_examples=max(40, settings.default.max_examples), deadline=None,

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from reference import protocol
+from reference.sandbox import protocol
 from reference.golden import cases as golden
 
 

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 from reference import registry
-from reference.cases import TELLING_SIZES, Case, fixed_sizes
-from reference.check import check, compare_all
-from reference.implementation import Implementation
-from reference.isolation_cells import (reference_time_wrapper, run_reference_wrapper_on_cell,
+from reference.registry.cases import TELLING_SIZES, Case, fixed_sizes
+from reference.judging.check import check, compare_all
+from reference.sandbox.implementation import Implementation
+from reference.registry.isolation_cells import (reference_time_wrapper, run_reference_wrapper_on_cell,
                                        run_wrapper_on_reference_cell, substituted)
-from reference.recurrent_drive import Protocol, run_time
+from reference.registry.recurrent_drive import Protocol, run_time
 from scratch_layers import time_recurrent
 from scratch_layers.time_layers import TimeLSTM
 
@@ -253,7 +253,7 @@ def test_gate_sigmoid_on_one_column_views_with_the_strides_numpy_negative_gets_w
 # ------------------------------------------------------------ tolerance floor
 def test_operand_scale_floors_the_tolerance_scale_only_for_the_entries_that_declare_it():
     """A single h that cancels to 0.01 is judged against the operands' scale 1, not against 0.01."""
-    from reference.tolerances import F32_BPTT
+    from reference.registry.tolerances import F32_BPTT
 
     tiny = np.array([0.01])
     floored = registry.get("LSTM").tolerance("h_next", "float32", "torch")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from reference import oracles, registry
-from reference.implementation import Implementation
-from reference.cases import TELLING_SIZES, Case, fixed_sizes
+from reference.sandbox.implementation import Implementation
+from reference.registry.cases import TELLING_SIZES, Case, fixed_sizes
 from reference.registry.component import Component, Divergence, Override
 from tests.generated import require
 

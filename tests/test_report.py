@@ -116,7 +116,7 @@ def test_bundled_implementation_passes_everything_without_advisories():
     report = judge("scratch_layers")
     bad = [c.name for c in report.components if c.status not in ("pass", "skipped")]
     assert not bad, (f"{bad} fail against the golden cases; if their entries, adapters or implementation "
-                     f"changed on purpose, regenerate them: python -m reference.golden.record --only "
+                     f"changed on purpose, regenerate them: scratch-conformance golden --only "
                      f"{' '.join(sorted({b.split('[')[0] for b in bad}))}")
     assert not report.advisories, report.advisories
 

@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 
 from reference import registry
-from reference.cases import TELLING_SIZES, Case, fixed_sizes
-from reference.check import agree, check
-from reference.implementation import Implementation
+from reference.registry.cases import TELLING_SIZES, Case, fixed_sizes
+from reference.judging.check import agree, check
+from reference.sandbox.implementation import Implementation
 from scratch_layers.attention import AttentionWeight, TimeAttention
 from scratch_layers.seq2seq import (AttentionDecoder, AttentionSeq2seq, Decoder, Encoder, PeekyDecoder,
                                     PeekySeq2seq, Seq2seq)

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from reference import frameworks
-from reference.compare import assert_close
-from reference.tolerances import F32, F64
+from reference.oracles import frameworks
+from reference.registry.compare import assert_close
+from reference.registry.tolerances import F32, F64
 from scratch_layers import text, util
 
 CHECKS = settings(max_examples=max(30, settings.default.max_examples), deadline=None,

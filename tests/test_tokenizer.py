@@ -5,7 +5,7 @@ Three oracles, one observation format (``reference.golden.tokenizer_record``):
 - live tf-keras on Hypothesis-generated cases (skips without tf-keras);
 - the recorded tf-keras cases in ``reference/golden/tokenizer_cases.json``
   (run everywhere), plus a drift check that re-records them live;
-- Keras 3 ``TextVectorization`` through ``reference.text_mappings``, on
+- Keras 3 ``TextVectorization`` through ``reference.oracles.text_mappings``, on
   corpora where the two conventions coincide.
 
 A failure prints the case as JSON: ``record.observe(module, case)`` on it
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reference import frameworks, text_mappings
+from reference.oracles import frameworks, text_mappings
 from reference.golden import tokenizer_record as record
 from scratch_layers import tokenizer as scratch
 
@@ -262,7 +262,7 @@ def test_recorded_cases_have_not_drifted_from_live_tf_keras(tf_text):
 
 # ------------------------------------------- Keras 3 TextVectorization
 
-# Corpora where the mapping applies (reference.text_mappings): words of
+# Corpora where the mapping applies (reference.oracles.text_mappings): words of
 # ASCII letters, lower-case Unicode and digits; punctuation only next to
 # whitespace; separators the two conventions share.
 TV_WORDS = ("a", "b", "ab", "Cat", "cat", "DOG", "é", "中文", "x1", "zz")

@@ -232,7 +232,7 @@ def test_importing_the_trainer_does_not_import_matplotlib():
 def test_registry_max_grad_really_clips(entry):
     """A missing or per-tensor clip can only be caught if the global norm exceeds max_grad somewhere."""
     from reference import oracles, registry
-    from reference.cases import TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
+    from reference.registry.cases import TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
 
     component = registry.get(entry)
     for base in (TELLING_SIZES, UNIT_SIZES):

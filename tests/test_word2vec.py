@@ -29,9 +29,9 @@ import pytest
 from scipy.stats import chi2
 
 from reference import registry
-from reference.cases import Case
-from reference.check import agree
-from reference.implementation import NotImplementedComponent
+from reference.registry.cases import Case
+from reference.judging.check import agree
+from reference.sandbox.implementation import NotImplementedComponent
 from tests.generated import require
 
 # Word v appears COUNTS[v] times: probabilities spread over 1..32, so the

@@ -1,4 +1,8 @@
-"""Diagnostics: from failing checks to what the student should change, and where.
+"""Room ``diagnostics``: from failing checks to causes and hints. May import
+``sandbox``, ``report``, ``golden``, ``oracles`` and ``registry``; the judge
+(above) calls it.
+
+Diagnostics: from failing checks to what the student should change, and where.
 
 ``diagnose(component, evidence, runner, records)`` runs after a component
 failed. It annotates the failing ``CheckRecord``s (``hint``, ``rules``) and
@@ -11,7 +15,7 @@ returns component-level sentences (``ComponentReport.diagnosis``):
 - ``gates``: the gate order / GRU z convention under which an LSTM or GRU
   would conform;
 - ``cells``: cell or wrapper, from the isolation entries' verdicts (the
-  judge reads them; see ``reference.judge.Judge._isolation``);
+  judge reads them; see ``reference.judging.judge.Judge._isolation``);
 - ``rules``: the symptom -> hint catalogue.
 
 Reference values for transformed samples (other gate orders, the first k
@@ -22,9 +26,9 @@ from __future__ import annotations
 
 import functools
 
-from reference import drive, transforms
+from reference.registry import drive, transforms
 from reference.diagnostics import factors, gates, rules, steps
-from reference.implementation import Implementation, NotImplementedComponent
+from reference.sandbox.implementation import Implementation, NotImplementedComponent
 
 
 # Generic rules a detected gate layout already explains (every quantity is wrong because of it).

@@ -1,7 +1,7 @@
 """Cell or wrapper? The verdicts of the isolation entries, read together.
 
 The time-layer registry judges, beside each Time wrapper ``TimeX``, two
-isolation entries (``reference.isolation_cells``):
+isolation entries (``reference.registry.isolation_cells``):
 ``TimeX[student-wrapper,reference-cell]`` (the student's loop stepping a
 reference cell) and ``X[reference-wrapper,student-cell]`` (a reference loop
 stepping the student's cell). When ``TimeX`` fails, their two statuses say

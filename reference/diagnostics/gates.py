@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import itertools
 
-from reference import layouts, transforms
-from reference.compare import compare
+from reference.registry import layouts, transforms
+from reference.registry.compare import compare
 
 CONTRACT = {4: "fgio", 3: "zrh"}
 NAMED = {"ifgo": "torch's and Keras's order", "rzh": "torch's order r,z,n"}

@@ -12,9 +12,9 @@
 """
 from __future__ import annotations
 
-from reference import transforms
-from reference.compare import compare
-from reference.ops import case_to
+from reference.registry import transforms
+from reference.registry.compare import compare
+from reference.sandbox.ops import case_to
 
 
 def is_gradient(quantity: str) -> bool:

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from reference.compare import compare
-from reference.tolerances import F64
+from reference.registry.compare import compare
+from reference.registry.tolerances import F64
 
 CASES_PATH = Path(__file__).with_name("tokenizer_cases.json")
 MATRIX_MODES = ("binary", "count", "freq", "tfidf")
@@ -332,7 +332,7 @@ def report(case: dict, diffs: list[str], limit: int = 12) -> str:
 
 def record() -> dict:
     """Run every case on the live tf-keras Tokenizer (imports TensorFlow)."""
-    from reference import frameworks
+    from reference.oracles import frameworks
 
     text = frameworks.tf_keras().preprocessing.text
     versions = frameworks.versions()

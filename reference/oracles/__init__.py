@@ -1,4 +1,8 @@
-"""The oracles: who computes the expected values.
+"""Room ``oracles``: who computes the expected values. May import ``registry`` only.
+
+Also here: the lazy, once-per-process import of the frameworks
+(``frameworks``), the two autodiff harnesses (``autodiff``) and the
+Tokenizer/TextVectorization mapping (``text_mappings``).
 
 Every oracle answers one question the same way: given a component and a
 ``Sample`` in the book's layout, return ``{quantity: np.ndarray}`` in the
@@ -19,11 +23,11 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.registry.component import Component, Sample
 
 # Adapter modules per oracle, imported on first use (they import nothing
-# heavy at module level either; the framework comes from reference.frameworks).
+# heavy at module level either; the framework comes from reference.oracles.frameworks).
 # One adapter module per framework and chapter, in the registry's chapter order.
 CHAPTERS = ("layers", "time", "attention", "seq2seq", "word2vec", "models", "training", "optim",
             "grad_utils")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 
 
 # -- torch ------------------------------------------------------------------

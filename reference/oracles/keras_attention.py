@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.oracles.autodiff import keras_constant, keras_grads
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.registry.grad_utils import CLIP_GRADS, clip_summary
 

@@ -17,7 +17,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from reference import frameworks, layouts
+from reference.oracles import frameworks
+from reference.registry import layouts
 from reference.oracles import adapter
 from reference.oracles.memo import memoized
 from reference.oracles.autodiff import keras_constant

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.registry.optimizers import hyperparameters
 

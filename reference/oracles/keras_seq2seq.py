@@ -24,7 +24,8 @@ import warnings
 
 import numpy as np
 
-from reference import frameworks, layouts
+from reference.oracles import frameworks
+from reference.registry import layouts
 from reference.oracles import adapter
 from reference.oracles.autodiff import keras_constant, keras_grads
 from reference.oracles.keras_attention import attention_layer

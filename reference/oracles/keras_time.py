@@ -28,10 +28,11 @@ from collections import OrderedDict
 
 import numpy as np
 
-from reference import frameworks, layouts
+from reference.oracles import frameworks
+from reference.registry import layouts
 from reference.oracles import adapter, keras_layers
 from reference.oracles.autodiff import keras_constant, keras_grads
-from reference.recurrent_drive import Protocol, cell_kind
+from reference.registry.recurrent_drive import Protocol, cell_kind
 
 _MEMO: OrderedDict = OrderedDict()
 _MEMO_SIZE = 64

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.oracles.autodiff import keras_constant
 from reference.oracles.keras_models import KerasLm, KerasMlp, KerasRegressor

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference.tolerances import FD_STEP
+from reference.registry.tolerances import FD_STEP
 
 
 def _objective(forward, sample) -> float:

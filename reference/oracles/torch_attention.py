@@ -6,7 +6,7 @@ Gradients come from autograd.
 """
 from __future__ import annotations
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.oracles.autodiff import torch_grads, torch_leaf, torch_numpy
 

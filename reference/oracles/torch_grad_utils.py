@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.oracles.autodiff import torch_leaf
 from reference.registry.grad_utils import CLIP_GRADS, clip_summary

@@ -9,7 +9,8 @@ difference from plain ``F.cross_entropy`` is pinned in tests/test_losses.py.
 from __future__ import annotations
 
 
-from reference import frameworks, layouts
+from reference.oracles import frameworks
+from reference.registry import layouts
 from reference.oracles import adapter
 from reference.oracles.autodiff import (torch_copy_module, torch_grads, torch_leaf, torch_numpy)
 from reference.registry.layers import dropout_mask

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks, layouts
+from reference.oracles import frameworks
+from reference.registry import layouts
 from reference.oracles import adapter
 from reference.oracles.memo import memoized
 from reference.oracles.autodiff import torch_copy_module, torch_grads, torch_leaf, torch_numpy

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.oracles.autodiff import torch_leaf
 from reference.registry.optimizers import hyperparameters

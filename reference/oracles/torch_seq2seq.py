@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks, layouts
+from reference.oracles import frameworks
+from reference.registry import layouts
 from reference.oracles import adapter
 from reference.oracles.autodiff import torch_copy_module, torch_grads, torch_leaf, torch_numpy
 from reference.oracles.torch_attention import attend

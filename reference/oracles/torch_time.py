@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks, layouts
+from reference.oracles import frameworks
+from reference.registry import layouts
 from reference.oracles import adapter, torch_layers
 from reference.oracles.autodiff import torch_copy_module, torch_grads, torch_leaf, torch_numpy
-from reference.recurrent_drive import Protocol, cell_kind
+from reference.registry.recurrent_drive import Protocol, cell_kind
 
 
 def gru_step(torch, x, h, Wx, Wh, b):

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.oracles.autodiff import torch_numpy
 from reference.oracles.memo import memoized

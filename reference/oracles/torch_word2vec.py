@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.oracles import adapter
 from reference.oracles.autodiff import torch_grads, torch_leaf, torch_numpy
 from reference.registry.word2vec import negatives

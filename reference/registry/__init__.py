@@ -1,4 +1,15 @@
-"""The component registry: every entry of every chapter, in one tuple.
+"""Room ``registry``: what is checked, on what data, and how closely.
+
+The lowest room; it may import ``scratch_layers`` (the bundled reference
+models a trainer check drives) and nothing else of ``reference``. It holds
+the component entries (one module per chapter), cases and telling samples
+(``cases``, ``strategies``), the contract's signatures and defaults
+(``contract``), the book's parameter layouts and their conversions
+(``layouts``, ``transforms``), how a component is driven the way the book
+calls it (``drive``, ``recurrent_drive``, ``model_drive``,
+``isolation_cells``), and what "close" means (``tolerances``, ``compare``).
+
+The component registry: every entry of every chapter, in one tuple.
 
 Chapters live in their own modules (``layers``, ``time_layers``, ...) and
 export ``ENTRIES``; ``COMPONENTS`` concatenates them. ``get(id)`` finds one
@@ -8,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 
-from reference.cases import DTYPES
+from reference.registry.cases import DTYPES
 from reference.registry.component import Component, Divergence, Override, Sample, judges
 
 CHAPTER_MODULES = (

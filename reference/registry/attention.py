@@ -12,7 +12,7 @@ per entry). Sizes: N batch, T encoder steps, O decoder steps, H hidden size.
 """
 from __future__ import annotations
 
-from reference import cases as C
+from reference.registry import cases as C
 from reference.registry.component import Component, Override, Sample
 
 # Small, pairwise distinct at the telling sizes (N=3, T=4, O=2, H=5): finite

@@ -13,8 +13,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from reference.cases import Case
-from reference.tolerances import Tolerance, default_for
+from reference.registry.cases import Case
+from reference.registry.tolerances import Tolerance, default_for
 
 KINDS = ("function", "layer", "loss", "custom")
 ORACLES = ("torch", "keras", "fd64")
@@ -165,7 +165,7 @@ class Component:
         """The tolerance for one quantity: per-dtype default, fd64 floor, overrides."""
         tol = default_for(dtype, recurrent=self.recurrent).with_floor(self.operand_scale)
         if oracle == "fd64":
-            from reference.tolerances import FD64
+            from reference.registry.tolerances import FD64
 
             if FD64.rel_to_max > tol.rel_to_max:
                 tol = Tolerance(FD64.rel_to_max, tol.steps_per_budget, FD64.reason, tol.floor)

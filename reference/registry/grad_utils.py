@@ -46,7 +46,7 @@ import math
 
 import numpy as np
 
-from reference import cases as C
+from reference.registry import cases as C
 from reference.registry.component import Component, Divergence, Sample
 from reference.registry.optimizers import GRAD_SCALES
 

@@ -1,13 +1,13 @@
 """Registry entries: the book's functions.py and layers.py.
 
-Each ``sample_*`` draws telling data for a case (see reference.cases);
+Each ``sample_*`` draws telling data for a case (see reference.registry.cases);
 each entry says which oracles judge which quantities.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from reference import cases as C
+from reference.registry import cases as C
 from reference.registry.component import Component, Sample
 
 SMALL = (1, 6)     # drawn size range for batch-like sizes

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reference import cases as C
-from reference.model_drive import build
+from reference.registry import cases as C
+from reference.registry.model_drive import build
 from reference.registry.component import Component, Sample
 
 BATCH = (1, 4)

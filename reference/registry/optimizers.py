@@ -52,7 +52,7 @@ import math
 
 import numpy as np
 
-from reference import cases as C
+from reference.registry import cases as C
 from reference.registry.component import Component, Sample
 
 STEPS = 20                      # updates per trajectory (the issue asks for >= 20)

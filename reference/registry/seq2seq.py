@@ -1,6 +1,6 @@
 """Registry entries: the seq2seq models (chapters 7 and 8) and their encoders and decoders.
 
-Every entry is kind "custom" (``reference.model_drive``): the model is built
+Every entry is kind "custom" (``reference.registry.model_drive``): the model is built
 from its sizes with ``np.random`` seeded, then its params are overwritten in
 place with telling values (non-zero distinct biases, distinct gate blocks,
 the two halves of a concatenated input with different distributions), since
@@ -33,9 +33,9 @@ from functools import partial
 
 import numpy as np
 
-from reference import cases as C
-from reference import model_drive
-from reference.cases import Case
+from reference.registry import cases as C
+from reference.registry import model_drive
+from reference.registry.cases import Case
 from reference.registry.component import Component, Override, Sample
 
 # D, H >= 2 and V >= 3: at D = 1, H = 1 or V = 2 a model gradient is a single

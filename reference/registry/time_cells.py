@@ -2,7 +2,7 @@
 
 Cells (RNN, LSTM, GRU: one step) are judged on their own; each Time wrapper
 (TimeRNN, TimeLSTM, TimeGRU) through BPTT, in several ways of driving it
-(``reference.recurrent_drive``), each a variant:
+(``reference.registry.recurrent_drive``), each a variant:
 
     TimeX                       not stateful: starts from zeros                 torch, keras
     TimeX[set_state]            stateful, set_state(h0[, c0]) with telling h0   torch, fd64 (FD_SIZES)
@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import cases as C
-from reference import isolation_cells, recurrent_drive
+from reference.registry import cases as C
+from reference.registry import isolation_cells, recurrent_drive
 from reference.registry.component import Component, Sample
 
 CELL_SIZES = {"N": (1, 4), "D": (1, 5), "H": (1, 6)}
@@ -91,7 +91,7 @@ HOW = ("zeros", "set_state", "set_state_h", "reset", "calls")
 
 
 def sample_time(kind: str, how: str):
-    """A Time-wrapper sample driven ``how`` (see HOW and reference.recurrent_drive.Protocol)."""
+    """A Time-wrapper sample driven ``how`` (see HOW and reference.registry.recurrent_drive.Protocol)."""
     if how not in HOW:
         raise ValueError(f"sample_time: how must be one of {HOW}; got {how!r}")
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import cases as C
-from reference.recurrent_drive import Guard
+from reference.registry import cases as C
+from reference.registry.recurrent_drive import Guard
 from reference.registry.component import Component, Divergence, Sample
 from reference.registry.layers import bounded
 

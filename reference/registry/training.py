@@ -36,8 +36,8 @@ import io
 
 import numpy as np
 
-from reference import cases as C
-from reference.model_drive import build
+from reference.registry import cases as C
+from reference.registry.model_drive import build
 from reference.registry.component import Component, Sample
 from reference.registry.models import (LM_SPECS, MLP_ORDER, REGRESSOR_ORDER, build_lm, copy_params,
                                        lm_params, mlp_params, noisy_sine_windows, regressor_params)
@@ -59,9 +59,9 @@ MAX_GRAD = {"TwoLayerNet": 0.8, "LstmRegressor": 0.5, "Rnnlm": 0.3, "BetterRnnlm
 @functools.cache
 def bundled(name: str):
     """The bundled scratch_layers' ``name`` (the model and optimizer a trainer check drives)."""
-    from reference.implementation import Implementation
+    import scratch_layers
 
-    return Implementation.bundled().find(name)
+    return getattr(scratch_layers, name)
 
 
 # -- the batch order and logging rule of the contract, replayed for the oracles ----

@@ -1,6 +1,6 @@
 """Registry entries: word2vec (chapters 3 and 4).
 
-All entries are kind "custom" (``reference.model_drive``), judged by torch
+All entries are kind "custom" (``reference.registry.model_drive``), judged by torch
 with autograd on ONE tensor per shared weight: the book lists a shared
 weight once per layer in ``params`` ([W] * (1 + k) in NegativeSamplingLoss,
 [W_in] * 2w in CBOW) with one grads entry each, so the quantity ``dW`` is the
@@ -29,8 +29,8 @@ from functools import partial
 
 import numpy as np
 
-from reference import cases as C
-from reference import model_drive
+from reference.registry import cases as C
+from reference.registry import model_drive
 from reference.registry.component import Component, Override, Sample
 
 NEGATIVE_SALT = 1           # case.rng(NEGATIVE_SALT) draws the injected negatives

@@ -1,4 +1,8 @@
-"""Reports: the model (``model``) and its renderings (terminal, markdown, html, json, junit)."""
+"""Room ``report``: the report model and its renderings. Imports nothing else of
+``reference``; inside it the renderers (terminal; html, markdown, junit) sit on
+the model, and the model imports no renderer.
+
+Reports: the model (``model``) and its renderings (terminal, markdown, html, json, junit)."""
 from __future__ import annotations
 
 FORMATS = ("terminal", "markdown", "html", "json", "junit")

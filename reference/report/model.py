@@ -3,9 +3,13 @@
 The JSON form (``Report.to_dict()``) is documented in the README and stable:
 keys are only ever added. Top level: ``format``, ``implementation``,
 ``suite_version``, ``environment``, ``oracles``, ``settings``,
-``components``, ``advisories``, ``summary``, ``elapsed_seconds``. A component:
+``components``, ``advisories``, ``summary``, ``elapsed_seconds``, ``sandbox``
+(the protections in force while the code under test ran), ``nothing_judged``
+(null, or why nothing could be judged: exit status 2). A component:
 ``name``, ``status``, ``module``, ``checks``, ``advisories``, ``diagnosis``,
-``suggestion``. A check: ``id``, ``oracle``, ``quantity``, ``status``,
+``suggestion``, ``cause`` (null, or the catalogued mistake that reproduces
+the failure: ``id``, ``sentence``, ...), ``fix`` (null, or a verified edit of
+the student's source: ``file``, ``line``, ``old``, ``new``, ``verified_on``). A check: ``id``, ``oracle``, ``quantity``, ``status``,
 ``max_abs_error``, ``max_rel_error``, ``tolerance``, ``where``, ``message``,
 ``hint``, ``case``, ``repro``, ``rules``, ``series``. Numbers that are not
 finite (a NaN output) are written as null with the message saying so.
@@ -65,6 +69,13 @@ class ComponentReport:
     diagnosis: list[str] = field(default_factory=list)
     suggestion: str | None = None    # "did you mean get_co_matrix? --alias create_co_matrix=get_co_matrix"
     seconds: float = 0.0
+    cause: dict | None = None        # {"id", "sentence", ...}: the catalogued mistake that reproduces the failure
+    fix: dict | None = None          # {"file", "line", "old", "new", "verified_on"}: a verified edit
+
+    @property
+    def family(self) -> str:
+        """The book component this entry belongs to: ``TimeLSTM`` for ``TimeLSTM[set_state]``."""
+        return self.name.split("[", 1)[0]
 
     def failed(self) -> list[CheckRecord]:
         return [c for c in self.checks if c.status in ("fail", "error")]
@@ -73,7 +84,7 @@ class ComponentReport:
         return {"name": self.name, "status": self.status, "module": self.module,
                 "checks": [c.to_dict() for c in self.checks], "advisories": list(self.advisories),
                 "diagnosis": list(self.diagnosis), "suggestion": self.suggestion,
-                "seconds": round(self.seconds, 4)}
+                "seconds": round(self.seconds, 4), "cause": self.cause, "fix": self.fix}
 
 
 @dataclass
@@ -86,6 +97,8 @@ class Report:
     components: list[ComponentReport] = field(default_factory=list)
     advisories: list[str] = field(default_factory=list)
     elapsed_seconds: float = 0.0
+    sandbox: dict = field(default_factory=dict)   # {"mode", "protections": [...], "missing": [...]}
+    nothing_judged: str | None = None             # why nothing was judged (exit status 2)
 
     @property
     def summary(self) -> dict:
@@ -99,7 +112,9 @@ class Report:
         return {**counts, "components": len(self.components), "checks": checks}
 
     def exit_code(self) -> int:
-        """0 when every implemented component conforms, 1 otherwise."""
+        """0 when every implemented component conforms, 1 otherwise, 2 when nothing was judged."""
+        if self.nothing_judged:
+            return 2
         return 0 if all(c.status in CONFORMING + ("not_implemented", "skipped") for c in self.components) else 1
 
     def component(self, name: str) -> ComponentReport:
@@ -112,15 +127,5 @@ class Report:
         return {"format": FORMAT, "implementation": self.implementation, "suite_version": self.suite_version,
                 "environment": self.environment, "oracles": self.oracles, "settings": self.settings,
                 "components": [c.to_dict() for c in self.components], "advisories": list(self.advisories),
-                "summary": self.summary, "elapsed_seconds": round(self.elapsed_seconds, 3)}
-
-    # Rendering in Jupyter and terminals (reference.notebook.check returns a Report).
-    def _repr_html_(self) -> str:
-        from reference.report import html
-
-        return html.render(self, fragment=True)
-
-    def text(self, color: bool = False) -> str:
-        from reference.report import terminal
-
-        return terminal.render(self, color=color)
+                "summary": self.summary, "elapsed_seconds": round(self.elapsed_seconds, 3),
+                "sandbox": dict(self.sandbox), "nothing_judged": self.nothing_judged}

@@ -53,12 +53,13 @@ ARGS = _parse_args()
 # Thread pools read these when they load: set them before NumPy and torch are imported.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = str(ARGS.threads)
-os.environ["SCRATCH_CONFORMANCE_THREADS"] = str(ARGS.threads)  # read by reference.frameworks
+os.environ["SCRATCH_CONFORMANCE_THREADS"] = str(ARGS.threads)  # read by reference.oracles.frameworks
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 
-from reference import frameworks, layouts  # noqa: E402
+from reference.oracles import frameworks
+from reference.registry import layouts  # noqa: E402
 from reference.oracles.autodiff import torch_copy_module  # noqa: E402
 from scratch_layers.time_layers import TimeLSTM  # noqa: E402
 
@@ -76,7 +77,7 @@ def blas_threads() -> tuple[int, str]:
 
 
 def load_torch(threads: int):
-    """torch via reference.frameworks (lazy, quiet), pinned to ``threads``."""
+    """torch via reference.oracles.frameworks (lazy, quiet), pinned to ``threads``."""
     torch = frameworks.torch()
     torch.set_num_threads(threads)
     return torch

@@ -173,7 +173,7 @@ def _html(results, names, rows, rates) -> str:
 
 
 def main(argv=None) -> int:
-    from reference.cli import add_judging_options
+    from reference.frontends.options import add_judging_options
 
     p = argparse.ArgumentParser(prog="scratch-conformance batch",
                                 description="Judge every submission of a directory and write a class summary.")

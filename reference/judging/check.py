@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reference import drive, oracles
-from reference.cases import Case
-from reference.compare import Comparison, compare
+from reference.registry import drive
+from reference import oracles
+from reference.registry.cases import Case
+from reference.registry.compare import Comparison, compare
 from reference.registry.component import Component
 
 
@@ -107,16 +108,3 @@ def agree(component: Component, oracle_a: str, oracle_b: str, case: Case, impl=N
     out.comparisons = compare_all(component, fd_involved, case, results[oracle_a], results[oracle_b],
                                   sample.steps, quantities=shared)
     return out
-
-
-# ``from reference import check; check(TimeLSTM)`` must work whether the name
-# ``reference.check`` is the package's function or, once this submodule has
-# been imported, this module: calling the module judges a notebook object.
-class _CallableModule(type(__import__("sys"))):
-    def __call__(self, target, **kwargs):
-        from reference.notebook import check as notebook_check
-
-        return notebook_check(target, **kwargs)
-
-
-__import__("sys").modules[__name__].__class__ = _CallableModule

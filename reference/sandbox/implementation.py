@@ -6,7 +6,7 @@ live in ``optimizer.py`` or ``optimizers.py``); ``aliases`` map a contract
 name to the implementation's own (``create_co_matrix=get_co_matrix``).
 Other forms (a directory laid out like ``common/``, a single file, a
 notebook, a namespace such as ``globals()``) are built by
-``reference.loader``; what went wrong while loading stays on the object
+``reference.sandbox.loader``; what went wrong while loading stays on the object
 (``load_errors``, ``intended``, ``advisories``) so a report can blame the
 right module instead of calling a component missing.
 """

@@ -17,7 +17,7 @@ lets the allowance grow linearly with the number of time steps a BPTT
 gradient has been accumulated over (rounding errors add up step by step).
 
 Numbers were measured on this machine with torch 2.13 (CPU), TensorFlow 2.21
-with Keras 3.15 and NumPy 2.4 (``python -m reference.measure`` reprints them).
+with Keras 3.15 and NumPy 2.4 (``python -m reference.frontends.measure`` reprints them).
 A tolerance changes only with a new measurement written beside it.
 """
 from __future__ import annotations
@@ -91,7 +91,7 @@ F64 = Tolerance(1e-12, reason="float64 rounding, measured <= 8.1e-16 x max|ref|"
 # - Drawn sizes (N<=4, T<=6, D<=5, H<=6), 2000 draws per entry against torch:
 #   p99.9 <= 8.4e-7, worst 1.73e-6 (TimeRNN dWx); one draw in ~1000 went
 #   above the former 2e-6 (2.1e-6, TimeRNN db at N=4 T=6): a flaky check.
-# - T = 1, 35, 100 at N=2 D=3 H=4 (``python -m reference.measure --long``):
+# - T = 1, 35, 100 at N=2 D=3 H=4 (``python -m reference.frontends.measure --long``):
 #   worst 1.47e-6 at T=100 (Keras, TimeRNN dWh), 1.16e-6 at T=35 (torch,
 #   TimeLSTM db) before the budget's T/35 factor.
 # Widened from 2e-6 to 5e-6 on that evidence: ~3x the worst measured, and a

@@ -16,7 +16,7 @@
    precision), dtype not preserved, a backward that cannot be called twice,
    softmax for 2-D only, NumPy-1 aliases, module-level matplotlib;
 5. a component that fails gets diagnostics (``reference.diagnostics``) and,
-   when it matches a documented alternative (``reference.variants``), the
+   when it matches a documented alternative (``reference.judging.variants``), the
    status ``variant``.
 
 Oracle faults (a missing adapter, a stale golden case) are never blamed on
@@ -30,16 +30,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reference import frameworks, registry, transforms
-from reference.cases import DTYPES, TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
+from reference.oracles import frameworks
+from reference import registry
+from reference.registry import transforms
+from reference.registry.cases import DTYPES, TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
 from reference.golden.cases import DEFAULT_SEED
-from reference.ops import case_to
-from reference.policies import BOOK_BEHAVIOURS, FALLBACKS, Fallback
-from reference.records import (_is_float_array, _time_step, comparison_of, computes_in_float32, message_of,
+from reference.sandbox.ops import case_to
+from reference.judging.policies import BOOK_BEHAVIOURS, FALLBACKS, Fallback
+from reference.judging.records import (_is_float_array, _time_step, comparison_of, computes_in_float32, message_of,
                                per_step_errors)
 from reference.registry.component import judges
 from reference.report.model import CheckRecord, ComponentReport, Report
-from reference.sources import (  # noqa: F401 - re-exported: the CLI and tests import them from here
+from reference.judging.sources import (  # noqa: F401 - re-exported: the CLI and tests import them from here
     ORACLE_CHOICES, Golden, Live, Numeric, Source, UsageError, describe_sources, select_sources)
 
 SUITE_VERSION = "0.1.0"
@@ -174,7 +176,8 @@ class Judge:
                     aborted = True
                 self._tick(component.id)
         self._contract(component, report)
-        from reference import diagnostics, variants
+        from reference import diagnostics
+        from reference.judging import variants
 
         if component.name in FALLBACKS and any(r.status == "fail" for r in report.checks) and \
                 not any(r.status == "error" for r in report.checks):

@@ -1,9 +1,9 @@
-"""Measure the errors the tolerances are set from: ``python -m reference.measure``.
+"""Measure the errors the tolerances are set from: ``python -m reference.frontends.measure``.
 
 For every registry entry, oracle and dtype, over several seeds of the
 telling and unit cases (and the oracles cross-checked against each other),
 prints the worst ``|actual - expected| / max|expected|`` per (dtype, oracle,
-recurrent). The constants in reference/tolerances.py quote these numbers;
+recurrent). The constants in reference/registry/tolerances.py quote these numbers;
 re-run this after upgrading a framework.
 """
 from __future__ import annotations
@@ -12,9 +12,9 @@ import argparse
 from collections import defaultdict
 
 from reference import oracles, registry
-from reference.cases import DTYPES, TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
-from reference.check import agree, check
-from reference.implementation import Implementation
+from reference.registry.cases import DTYPES, TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
+from reference.judging.check import agree, check
+from reference.sandbox.implementation import Implementation
 
 
 def measure(seeds: int = 5, only: list[str] | None = None) -> dict:

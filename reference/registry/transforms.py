@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import layouts
-from reference.cases import Case
+from reference.registry import layouts
+from reference.registry.cases import Case
 from reference.registry.component import Sample
 
 

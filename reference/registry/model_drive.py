@@ -16,7 +16,7 @@ gradient an optimizer applies after ``remove_duplicate``.
 The models take a keyword ``dtype`` (scratch_layers does); a model that
 does not is built with its own default dtype (the book's float32), the
 sample's values are cast into its params, and its float32 results in a
-float64 check are what the report's precision rule (``reference.judge``)
+float64 check are what the report's precision rule (``reference.judging.judge``)
 looks for.
 """
 from __future__ import annotations

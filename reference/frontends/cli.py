@@ -21,7 +21,8 @@ import os
 import sys
 from pathlib import Path
 
-from reference import frameworks
+from reference.oracles import frameworks
+from reference.frontends.options import add_judging_options
 from reference.report import EXTENSIONS, FORMATS
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
@@ -45,22 +46,6 @@ def _sizes(items: list[str]) -> dict[str, int]:
             raise argparse.ArgumentTypeError(f"--sizes expects NAME=positive integer; got {name}={value}")
         out[name] = int(value)
     return out
-
-
-def add_judging_options(p: argparse.ArgumentParser) -> None:
-    from reference.judge import ORACLE_CHOICES
-    from reference.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-
-    p.add_argument("--oracle", choices=ORACLE_CHOICES + ("fd64",), default="auto",
-                   help="who judges: auto (live frameworks when installed, else their golden recordings, "
-                        "plus finite differences), live, golden, torch, keras, numeric")
-    p.add_argument("--dtype", choices=("float32", "float64", "both"), default="both")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help=f"time limit per check (default {DEFAULT_TIMEOUT:g})")
-    p.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
-                   help=f"memory limit of the process running the implementation (default {DEFAULT_MEMORY_MB})")
-    p.add_argument("--alias", action="extend", nargs="+", default=[], metavar="NAME=OTHER",
-                   help="use the implementation's OTHER for the contract's NAME")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,10 +81,10 @@ def _fail(message: str) -> int:
 
 def make_runner(impl: str, aliases: dict, timeout: float, memory: int | None, in_process: bool):
     """A runner for ``impl``; raises loader.LoadError with what to fix."""
-    from reference.runner import InProcessRunner, SubprocessRunner
+    from reference.sandbox.runner import InProcessRunner, SubprocessRunner
 
     if in_process:
-        from reference.loader import load
+        from reference.sandbox.loader import load
 
         return InProcessRunner(load(impl, aliases, timeout=timeout), timeout=timeout)
     return SubprocessRunner(impl, aliases, timeout=timeout, memory_mb=memory)
@@ -109,7 +94,7 @@ def _import_frameworks_meanwhile(sources) -> None:
     """Import the live frameworks in a thread while the implementation's process starts."""
     import threading
 
-    from reference.judge import Live
+    from reference.judging.judge import Live
 
     wanted = {s.base for s in sources if isinstance(s, Live)}
     if wanted:
@@ -127,8 +112,8 @@ def _import_frameworks_meanwhile(sources) -> None:
 
 def judge(args) -> tuple[int, object]:
     """Run the judge for parsed ``args``; returns (exit status, report or None)."""
-    from reference.judge import Judge, Settings, UsageError
-    from reference.loader import LoadError
+    from reference.judging.judge import Judge, Settings, UsageError
+    from reference.sandbox.loader import LoadError
     from reference.report.terminal import Progress
 
     try:
@@ -145,7 +130,7 @@ def judge(args) -> tuple[int, object]:
     settings = Settings(oracle=oracle, dtypes=("float32", "float64") if args.dtype == "both" else (args.dtype,),
                         seed=args.seed, sizes=sizes, only=args.only, impl_label=args.impl, aliases=aliases)
     try:
-        from reference.judge import select_sources
+        from reference.judging.judge import select_sources
 
         sources = select_sources(oracle)   # usage errors before starting a process
         _import_frameworks_meanwhile(sources)
@@ -167,11 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     frameworks.quiet_environment()
     if argv and argv[0] == "batch":
-        from reference.batch import main as batch_main
+        from reference.frontends.batch import main as batch_main
 
         return batch_main(argv[1:])
     if argv and argv[0] == "golden":
-        from reference.golden.record import main as golden_main
+        from reference.frontends.golden_record import main as golden_main
 
         return golden_main(argv[1:])
     args = build_parser().parse_args(argv)

@@ -1,9 +1,8 @@
 """Record the golden cases from the live frameworks, or check them for drift.
 
-    python -m reference.golden.record            # rewrite cases.json + cases.npz (all components)
-    python -m reference.golden.record --only TimeLSTM Affine   # re-record some, keep the rest
-    python -m reference.golden.record --check    # regenerate live and compare; exit 1 on drift
-    scratch-conformance golden [--check] [--only ...]            # the same
+    scratch-conformance golden              # rewrite cases.json + cases.npz (all components)
+    scratch-conformance golden --only TimeLSTM Affine   # re-record some, keep the rest
+    scratch-conformance golden --check    # regenerate live and compare; exit 1 on drift
 
 Recording iterates the registry: every component x framework oracle it
 names (torch, keras) x dtype x case (distinct sizes, unit sizes) at
@@ -19,7 +18,7 @@ import sys
 
 import numpy as np
 
-from reference import frameworks
+from reference.oracles import frameworks
 from reference.golden.cases import ARRAYS, DEFAULT_SEED, FORMAT, MANIFEST, case_key
 from reference.golden import cases as golden_cases
 
@@ -28,8 +27,8 @@ FRAMEWORK_ORACLES = ("torch", "keras")
 
 def planned(component):
     """(oracle, Case) pairs recorded for ``component``."""
-    from reference.cases import DTYPES, Case
-    from reference.judge import Settings
+    from reference.registry.cases import DTYPES, Case
+    from reference.judging.judge import Settings
 
     out = []
     for oracle in component.oracles:
@@ -71,7 +70,7 @@ class _Arrays:
 
 def record_component(component, arrays: _Arrays, entries: dict, log=lambda s: None) -> None:
     from reference import oracles
-    from reference.ops import case_to
+    from reference.sandbox.ops import case_to
 
     for oracle, case in planned(component):
         sample = component.sample(case)
@@ -127,7 +126,7 @@ def record(only=None, log=print) -> dict:
 
 
 def _suite_version() -> str:
-    from reference.judge import SUITE_VERSION
+    from reference.judging.judge import SUITE_VERSION
 
     return SUITE_VERSION
 
@@ -140,7 +139,7 @@ def drift(component, only_case: int | None = None) -> list[str]:
     kind of case is covered at a quarter of the cost. ``--check`` compares everything.
     """
     from reference import oracles
-    from reference.compare import compare
+    from reference.registry.compare import compare
 
     store = golden_cases.store()
     if store is None:
@@ -156,7 +155,7 @@ def drift(component, only_case: int | None = None) -> list[str]:
             problems.append(str(exc))
             continue
         if stored is None:
-            problems.append(f"{component.id} {oracle} [{case}]: not recorded (python -m reference.golden.record "
+            problems.append(f"{component.id} {oracle} [{case}]: not recorded (scratch-conformance golden "
                             f"--only {component.id})")
             continue
         live = oracles.run(oracle, component, sample)

@@ -1,7 +1,7 @@
 """pytest plugin: ``pytest --impl IMPL`` judges any implementation, from any repository.
 
 Registered through the ``pytest11`` entry point named
-``reference.pytest_plugin`` (this repository's conftest loads it by the same
+``reference.frontends.pytest_plugin`` (this repository's conftest loads it by the same
 name, so it is never registered twice). It adds, in the
 ``scratch-conformance`` option group:
 
@@ -12,7 +12,7 @@ name, so it is never registered twice). It adds, in the
   contract's NAME;
 - ``--conformance-oracle``: auto (default), live, golden, torch, keras, numeric;
 - ``--conformance``: collect the conformance checks (one test per component,
-  ``reference/pytest_checks.py``). Outside this repository that happens by
+  ``reference/frontends/pytest_checks.py``). Outside this repository that happens by
   itself whenever ``--impl`` is given, so ``pytest --impl common`` in a
   student's repository runs them; inside it, the generated tests in
   ``tests/`` do the judging.
@@ -73,7 +73,7 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_report_header(config):
-    from reference import frameworks
+    from reference.oracles import frameworks
 
     v = frameworks.versions()
     listed = ", ".join(f"{k} {v[k] or 'not installed'}" for k in ("numpy", "torch", "tensorflow", "keras", "tf_keras"))
@@ -95,8 +95,8 @@ def aliases(config) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def impl(pytestconfig):
     """The implementation under test (scratch_layers unless --impl says otherwise)."""
-    from reference.implementation import Implementation
-    from reference.loader import LoadError, load
+    from reference.sandbox.implementation import Implementation
+    from reference.sandbox.loader import LoadError, load
 
     spec = pytestconfig.getoption("--impl")
     if spec is None:

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from reference.cases import TELLING_SIZES, Case, fixed_sizes
+from reference.registry.cases import TELLING_SIZES, Case, fixed_sizes
 
 STATEFUL_H = ("TimeRNN", "TimeGRU")
 STATEFUL_HC = ("TimeLSTM",)

@@ -16,7 +16,7 @@ Two runs, each with one half replaced by a verified one, tell which:
   contract) stepping the implementation's cell class through BPTT. Fails =>
   the cell is at fault (through the very sequence the wrapper check used).
 
-Both take a Time-wrapper sample (``reference.recurrent_drive``: any
+Both take a Time-wrapper sample (``reference.registry.recurrent_drive``: any
 protocol, set_state, several calls...) and return ``{quantity: array}``
 comparable with the oracles' ``TimeLSTM`` results. Registry entries
 ``TimeLSTM[student-wrapper,reference-cell]`` and
@@ -38,7 +38,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from reference.recurrent_drive import GATES_OF_CELL, cell_kind, run_time
+from reference.registry.recurrent_drive import GATES_OF_CELL, cell_kind, run_time
 
 TIME_TO_CELL = {"TimeRNN": "RNN", "TimeLSTM": "LSTM", "TimeGRU": "GRU"}
 _MISSING = object()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import transforms
-from reference.compare import Comparison, compare
-from reference.protocol import Described, describe
+from reference.registry import transforms
+from reference.registry.compare import Comparison, compare
+from reference.sandbox.protocol import Described, describe
 
 
 def _is_float_array(v) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from reference.cases import Case
+from reference.registry.cases import Case
 from reference.registry.component import Component
 
 SEEDS = st.integers(min_value=0, max_value=2**31 - 1)

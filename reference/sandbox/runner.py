@@ -1,9 +1,9 @@
 """Runners: where the implementation's code runs while the judge stays safe.
 
-Both runners answer ``call(op, **kwargs) -> dict`` (see ``reference.ops``)
+Both runners answer ``call(op, **kwargs) -> dict`` (see ``reference.sandbox.ops``)
 and expose ``info`` (what the implementation defines).
 
-- ``SubprocessRunner``: the implementation runs in ``reference.worker``, a
+- ``SubprocessRunner``: the implementation runs in ``reference.sandbox.worker``, a
   separate process with a memory limit. A check that takes longer than
   ``timeout`` is interrupted inside the worker (SIGALRM) or, if stuck in C,
   the worker is killed; a crash (segfault, ``os._exit``) or a hang ends
@@ -22,8 +22,8 @@ import sys
 import tempfile
 import time
 
-from reference import protocol
-from reference.loader import LoadError
+from reference.sandbox import protocol
+from reference.sandbox.loader import LoadError
 
 DEFAULT_TIMEOUT = 10.0          # seconds per check (--timeout)
 DEFAULT_MEMORY_MB = 4096        # address space of the worker process
@@ -51,7 +51,7 @@ class InProcessRunner:
     """The operations run right here, on an already loaded Implementation."""
 
     def __init__(self, impl, timeout: float | None = DEFAULT_TIMEOUT):
-        from reference import ops
+        from reference.sandbox import ops
 
         self.impl, self.timeout, self._ops = impl, timeout, ops
         self.info = ops.op_info(impl)
@@ -94,7 +94,7 @@ class SubprocessRunner:
         resp_r, resp_w = os.pipe()
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reference.worker", str(req_r), str(resp_w)],
+            [sys.executable, "-m", "reference.sandbox.worker", str(req_r), str(resp_w)],
             stdin=subprocess.DEVNULL, stdout=self._stderr, stderr=self._stderr,
             pass_fds=(req_r, resp_w), env=worker_environment(), close_fds=True)
         os.close(req_r)

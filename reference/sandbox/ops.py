@@ -2,7 +2,7 @@
 
 Each ``op_*`` takes the loaded ``Implementation`` and plain arguments (ids,
 cases as dicts, transform specs) and returns plain data (arrays allowed):
-the same functions serve the isolated worker process (``reference.worker``)
+the same functions serve the isolated worker process (``reference.sandbox.worker``)
 and the in-process runner (pytest, notebooks). An exception raised by the
 implementation is returned as ``{"exception": {...}}`` with the phase
 (``__init__``, ``forward``, ``backward``) and the line in the student's file,
@@ -14,10 +14,12 @@ import os
 import traceback
 import warnings
 
-from reference import drive, loader, registry, transforms
-from reference.alarm import SoftTimeout, soft_timeout
-from reference.cases import Case
-from reference.implementation import NotImplementedComponent
+from reference.registry import drive, transforms
+from reference.sandbox import loader
+from reference import registry
+from reference.sandbox.alarm import SoftTimeout, soft_timeout
+from reference.registry.cases import Case
+from reference.sandbox.implementation import NotImplementedComponent
 
 
 def case_from(data: dict) -> Case:
@@ -130,8 +132,8 @@ def op_fd64(impl, component_id: str, case: dict, transform=None, timeout=None) -
 
 
 def op_contract(impl, component_id: str, timeout=None) -> dict:
-    """Signature, state-name and fresh-default checks of one component (see reference.contract)."""
-    from reference import contract
+    """Signature, state-name and fresh-default checks of one component (see reference.registry.contract)."""
+    from reference.registry import contract
 
     component = registry.get(component_id)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reference import frameworks, oracles
+from reference.oracles import frameworks
+from reference import oracles
 from reference.golden.cases import DEFAULT_SEED, Stale
 from reference.golden.cases import store as golden_store
-from reference.ops import case_to
+from reference.sandbox.ops import case_to
 
 ORACLE_CHOICES = ("auto", "live", "golden", "torch", "keras", "numeric")
 
@@ -45,7 +46,7 @@ class Golden(Source):
     def expected(self, component, case, sample, runner):
         store = golden_store()
         if store is None:
-            self.reason = "no golden cases are installed (python -m reference.golden.record)"
+            self.reason = "no golden cases are installed (scratch-conformance golden)"
             return None
         try:
             found = store.lookup(component.id, self.base, case, sample)
@@ -82,7 +83,7 @@ def select_sources(choice: str) -> list[Source]:
     if choice == "golden":
         if golden_store() is None:
             raise UsageError("--oracle golden: no golden cases are installed; record them with "
-                             "python -m reference.golden.record")
+                             "scratch-conformance golden")
         return [Golden("golden:torch", "torch"), Golden("golden:keras", "keras")]
     if choice == "live":
         if not any(live.values()):

@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 import types
 
+from reference.report import html, terminal
+
 
 def _in_notebook() -> bool:
     shell = sys.modules.get("IPython")
@@ -30,10 +32,11 @@ def _in_notebook() -> bool:
 def check(target, *, oracle: str = "auto", dtype: str = "both", only=None, aliases=None,
           timeout: float = 10.0, seed: int | None = None, show: bool | None = None):
     """Judge ``target`` (a class, function, module, namespace dict or IMPL string); return the Report."""
-    from reference import frameworks, loader
+    from reference.oracles import frameworks
+    from reference.sandbox import loader
     from reference.golden.cases import DEFAULT_SEED
-    from reference.judge import Judge, Settings
-    from reference.runner import InProcessRunner
+    from reference.judging.judge import Judge, Settings
+    from reference.sandbox.runner import InProcessRunner
 
     frameworks.quiet_environment()
     if isinstance(target, (str, bytes)) or hasattr(target, "__fspath__"):
@@ -52,23 +55,32 @@ def check(target, *, oracle: str = "auto", dtype: str = "both", only=None, alias
         report.components = [c for c in report.components if c.status != "not_implemented"]
     notebook = _in_notebook()
     if show or (show is None and not notebook):
-        print(report.text(color=sys.stdout.isatty()))
-    return report if notebook or show is False or show is None and notebook else _Quiet(report)
+        print(terminal.render(report, color=sys.stdout.isatty()))
+    printed = not (notebook or show is False or show is None and notebook)
+    return Shown(report, printed)
 
 
-class _Quiet:
-    """The report, after it was printed: its repr is one line (no second copy in a REPL)."""
+class Shown:
+    """The report as a notebook or REPL shows it: rich HTML in Jupyter; after it
+    was printed, a one-line repr (no second copy in a REPL). Every attribute of
+    the ``Report`` (``components``, ``summary``, ``to_dict()``, ...) is reachable."""
 
-    def __init__(self, report):
+    def __init__(self, report, printed: bool = False):
         self.report = report
+        self.printed = printed
 
     def __getattr__(self, name):
         return getattr(self.report, name)
 
     def __repr__(self) -> str:
+        if not self.printed:
+            return self.text()
         s = self.report.summary
         return (f"<conformance report: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
                 f"{s['variant']} variant; .to_dict(), ._repr_html_()>")
 
+    def text(self, color: bool = False) -> str:
+        return terminal.render(self.report, color=color)
+
     def _repr_html_(self):
-        return self.report._repr_html_()
+        return html.render(self.report, fragment=True)

@@ -1,9 +1,9 @@
 """Drive recurrent cells and Time wrappers the way the book's code calls them.
 
 Registry entries of kind "custom" for RNN, LSTM, GRU and TimeRNN, TimeLSTM,
-TimeGRU use these runs; ``reference.isolation_cells`` reuses them. A run
+TimeGRU use these runs; ``reference.registry.isolation_cells`` reuses them. A run
 gets *copies* of the sample's arrays and reports, beside the quantities, the
-mistakes the generic driver (``reference.drive``) reports for plain layers:
+mistakes the generic driver (``reference.registry.drive``) reports for plain layers:
 a ``grads[i]`` rebound instead of written in place, a param or input
 modified, a backward that returns the wrong number of gradients.
 
@@ -80,8 +80,8 @@ class Guard:
         return out
 
     def finish(self, quantities: dict):
-        """The quantities and the problems found, as a ``reference.drive.Outcome``."""
-        from reference.drive import Outcome  # here: drive imports the registry, which imports this module
+        """The quantities and the problems found, as a ``reference.registry.drive.Outcome``."""
+        from reference.registry.drive import Outcome  # here: drive imports the registry, which imports this module
 
         for kind, given, pristine in (("param", self.params, self._pristine[0]),
                                       ("input", self.inputs, self._pristine[1])):

@@ -14,7 +14,7 @@
 - a single ``.py`` file;
 - a Jupyter notebook (``.ipynb``): code cells run in order, IPython magics
   and shell lines skipped (``%%writefile`` cells are written to a temporary
-  directory on ``sys.path``), each cell under a time limit (``reference.ipynb``).
+  directory on ``sys.path``), each cell under a time limit (``reference.sandbox.ipynb``).
 
 Loading is forgiving, because judging.md requires it: every module is
 imported separately, a module that raises keeps the names it defined
@@ -43,63 +43,17 @@ import types
 from pathlib import Path
 from typing import Callable
 
-from reference import numpy_compat
-from reference.alarm import SoftTimeout, soft_timeout
-from reference.stubs import _install_stubs, _remove_stubs, book_shims
-from reference.implementation import Implementation
+from reference.sandbox import numpy_compat
+from reference.sandbox.alarm import SoftTimeout, soft_timeout
+from reference.sandbox.stubs import _install_stubs, _remove_stubs, book_shims
+from reference.sandbox.implementation import Implementation
+from reference.sandbox.modules import (LoadError, _add_path, _error_text, _forget_previous, _owned_modules,
+                                      _owned_paths)
 
 # Book modules first, so that a module's dependencies are usually loaded before it.
 BOOK_ORDER = ("config", "np", "functions", "util", "layers", "time_layers", "optimizer", "trainer",
               "base_model")
 PACKAGE_NAME = "common"
-
-
-class LoadError(ImportError):
-    """The implementation could not be loaded at all; the message says what to fix."""
-
-
-# -- bookkeeping of what a load added to the process --------------------------
-
-_owned_modules: set[str] = set()
-_owned_paths: list[str] = []
-
-
-def _forget_previous() -> None:
-    """Drop the modules and sys.path entries of the previously loaded path implementation."""
-    for name in list(_owned_modules):
-        sys.modules.pop(name, None)
-    _owned_modules.clear()
-    for p in _owned_paths:
-        while p in sys.path:
-            sys.path.remove(p)
-    _owned_paths.clear()
-    importlib.invalidate_caches()
-
-
-def _add_path(path: Path) -> None:
-    p = str(path)
-    if p not in sys.path:
-        sys.path.insert(0, p)
-        _owned_paths.append(p)
-
-
-def _error_text(exc: BaseException, files: set[str] | None = None) -> str:
-    """``ExcType: message (file.py:12)``, the location taken from the innermost frame in ``files``."""
-    where = ""
-    tb = traceback.extract_tb(exc.__traceback__)
-    frames = [f for f in tb if files is None or os.path.abspath(f.filename) in files
-              or "#cell" in f.filename]
-    if isinstance(exc, SyntaxError) and exc.filename:
-        where = f" ({Path(exc.filename).name}:{exc.lineno})"
-    elif frames:
-        where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})"
-    if isinstance(exc, SystemExit):
-        return f"called sys.exit({exc.code!r}){where}"
-    if isinstance(exc, SoftTimeout):
-        return (f"did not finish within the time limit{where}: an infinite loop, or training at "
-                f"import time? (guard scripts with if __name__ == '__main__':)")
-    message = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {message}{where}"
 
 
 def _top_level_names(source: str) -> list[str]:
@@ -332,7 +286,7 @@ def load(spec: str | os.PathLike, aliases: dict[str, str] | None = None, *, time
             _forget_previous()
             path = path.resolve()
             if path.suffix == ".ipynb":
-                from reference.ipynb import load_notebook
+                from reference.sandbox.ipynb import load_notebook
 
                 form = "notebook"
                 load_notebook(path, c)
@@ -417,9 +371,9 @@ def from_namespace(namespace, name: str | None = None, aliases: dict[str, str] |
 
 
 def __getattr__(name: str):
-    """``loader.python_source`` and ``loader.notebook_cells`` live in ``reference.ipynb``."""
+    """``loader.python_source`` and ``loader.notebook_cells`` live in ``reference.sandbox.ipynb``."""
     if name in ("python_source", "notebook_cells"):
-        from reference import ipynb
+        from reference.sandbox import ipynb
 
         return getattr(ipynb, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

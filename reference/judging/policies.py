@@ -8,7 +8,7 @@
   quantities show exactly the book's behaviour, the same.
 
 Float32 computation (returned float32, or float32 intermediates) is handled
-in ``reference.judge`` itself (``_judge_case``, ``_fallback_precision``).
+in ``reference.judging.judge`` itself (``_judge_case``, ``_fallback_precision``).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Fallback:
     """A book limitation that is an advisory, not a failure (judging.md).
 
     When the component fails, it is run again on the sample transformed by
-    ``transform`` (``reference.transforms``) and compared with the same
+    ``transform`` (``reference.registry.transforms``) and compared with the same
     oracle values mapped by ``expected``; if every case then conforms, the
     failing checks become ``skipped``, the transformed ones are reported,
     and ``advisory`` is added.

@@ -2,7 +2,7 @@
 
 ``notebook_cells(path)`` reads the code cells (nbformat 4, or 3's
 worksheets); ``python_source(cell)`` removes what only IPython understands;
-``load_notebook`` (called by ``reference.loader.load``) runs the cells into
+``load_notebook`` (called by ``reference.sandbox.loader.load``) runs the cells into
 one module, each under the soft time limit: a cell that raises (training on
 data that is not there) is recorded and the next cells still run, so the
 classes defined after it are found.
@@ -17,8 +17,8 @@ import tempfile
 import types
 from pathlib import Path
 
-from reference.alarm import soft_timeout
-from reference.loader import LoadError, _add_path, _error_text, _owned_modules
+from reference.sandbox.alarm import soft_timeout
+from reference.sandbox.modules import LoadError, _add_path, _error_text, _owned_modules
 
 
 _SKIPPED_CELL_MAGICS_RUN_BODY = ("%%time", "%%timeit", "%%capture", "%%prun")

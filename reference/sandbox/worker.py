@@ -1,8 +1,8 @@
-"""The process that runs an implementation under test (``python -m reference.worker IN OUT``).
+"""The process that runs an implementation under test (``python -m reference.sandbox.worker IN OUT``).
 
-Started by ``reference.runner.SubprocessRunner``. It limits its own memory
+Started by ``reference.sandbox.runner.SubprocessRunner``. It limits its own memory
 (``RLIMIT_AS``), loads the implementation, then answers requests
-(``reference.ops``) one at a time over two pipe descriptors. The student's
+(``reference.sandbox.ops``) one at a time over two pipe descriptors. The student's
 ``print`` output goes to stderr, never into the protocol; stdin is empty.
 Before each module it imports it reports ``{"event": "loading", "module":
 ...}``, so the judge knows which module hung if no answer comes.
@@ -29,11 +29,11 @@ def main(argv: list[str]) -> int:
     fd_in, fd_out = int(argv[0]), int(argv[1])
     os.dup2(2, 1)                       # prints from the code under test go to stderr
     sys.stdout = sys.stderr
-    from reference import protocol
+    from reference.sandbox import protocol
 
     request = protocol.read(fd_in)
     _limit_memory(request.get("memory_mb"))
-    from reference import loader, ops
+    from reference.sandbox import loader, ops
 
     try:
         impl = loader.load(request["spec"], request.get("aliases") or {}, timeout=request.get("timeout"),

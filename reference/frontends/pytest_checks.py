@@ -1,6 +1,6 @@
 """The conformance checks as pytest tests: one per registered component.
 
-Collected by the plugin (``reference.pytest_plugin``) when ``--impl`` is
+Collected by the plugin (``reference.frontends.pytest_plugin``) when ``--impl`` is
 given outside this repository, or with ``--conformance``. Each test judges
 one component exactly as ``scratch-conformance`` does (every oracle, dtype
 and case, the contract checks, the diagnostics) in this process, and fails
@@ -22,7 +22,7 @@ class ConformanceAdvisory(UserWarning):
 
 @pytest.fixture(scope="session")
 def conformance_runner(impl):
-    from reference.runner import InProcessRunner
+    from reference.sandbox.runner import InProcessRunner
 
     return InProcessRunner(impl)
 
@@ -30,7 +30,7 @@ def conformance_runner(impl):
 @pytest.mark.conformance
 @pytest.mark.parametrize("component", registry.COMPONENTS, ids=[c.id for c in registry.COMPONENTS])
 def test_conforms(component, conformance_runner, pytestconfig):
-    from reference.judge import Judge, Settings, UsageError
+    from reference.judging.judge import Judge, Settings, UsageError
     from reference.report.terminal import component_lines
 
     spec = pytestconfig.getoption("--impl") or "scratch_layers"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reference.tolerances import Tolerance
+from reference.registry.tolerances import Tolerance
 
 
 @dataclass

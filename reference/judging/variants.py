@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from reference.compare import compare
+from reference.registry.compare import compare
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,15 @@
+"""Room ``sandbox``: how an implementation under test is loaded and run apart from the judge.
+
+Everything that executes code under test lives here and nowhere else: the
+loader for every IMPL form (``loader``, ``ipynb`` for notebooks, ``modules``
+for the bookkeeping of what a load added, ``numpy_compat`` for NumPy-1
+aliases, ``stubs``), the handle on a loaded implementation
+(``implementation``), the worker process and the parent's side of it
+(``worker``, ``runner``, ``protocol``: pickle-free messages), the operations
+the worker performs (``ops``) and the in-process time limit (``alarm``).
+
+May import ``golden``, ``oracles`` (finite differences run beside the
+implementation's own forward) and ``registry``; never ``judging``,
+``diagnostics``, ``report`` or ``frontends``: the worker must stay small,
+and nothing the code under test can reach decides a verdict.
+"""
