@@ -279,7 +279,8 @@ class TimeOutputWithLoss:
         _validate.shape(owner, "ts", ts, xs.shape, f"(N, T, O) = {_validate._fmt(xs.shape)} like xs")
         diff = xs[:, -1] - ts[:, -1]
         self.cache = (xs.shape, diff)
-        return 0.5 * np.sum(diff * diff) / xs.dtype.type(xs.shape[0])
+        half = xs.dtype.type(0.5)       # a Python 0.5 times a float32 scalar is float64 under NumPy 1
+        return half * np.sum(diff * diff) / xs.dtype.type(xs.shape[0])
 
     def backward(self, dout=1):
         _need_forward("TimeOutputWithLoss.backward", self.cache)

@@ -36,6 +36,7 @@ def test_hostile_implementation_is_isolated(tmp_path):
     by = {c["name"]: c for c in data["components"]}
     status = {n: c["status"] for n, c in by.items()}
     assert status == {"relu": "error", "sigmoid": "error", "softmax": "error", "cross_entropy_error": "error",
+                      "softmax[large-logits]": "error", "cross_entropy_error[saturated]": "error",
                       "MatMul": "pass", "Sigmoid": "fail"}, status
 
     def first(name):
@@ -66,24 +67,6 @@ def test_exit_0_format_from_extension_and_terminal_summary(tmp_path):
     assert "2 pass, 0 fail" in p.stdout and f"report written to {out}" in p.stdout
 
 
-def test_batch_writes_a_class_summary(tmp_path):
-    subs = tmp_path / "submissions"
-    subs.mkdir()
-    shutil.copytree(FIXTURES / "student_repo", subs / "alice")
-    (subs / "carol").mkdir()
-    (subs / "carol" / "layers.py").write_text("raise RuntimeError('half-finished')\n")
-    p = run("batch", subs, "--oracle", "golden", "--output", tmp_path / "out", "--jobs", "2", timeout=300)
-    assert p.returncode == 0, p.stderr
-    rows = list(csv.DictReader(open(tmp_path / "out" / "class-summary.csv")))
-    by = {r["submission"]: r for r in rows}
-    assert by["alice"]["Affine"] == "fail" and by["alice"]["MatMul"] == "pass"
-    assert by["alice"]["Dropout[train]"] == "not_implemented"
-    assert by["carol"]["exit"].startswith("error:")
-    rates = list(csv.DictReader(open(tmp_path / "out" / "check-pass-rates.csv")))
-    assert any(r["component"] == "MatMul" and r["pass rate"] == "1.0" for r in rates)
-    assert (tmp_path / "out" / "class-summary.html").exists() and (tmp_path / "out" / "alice.html").exists()
-
-
 def test_pytest_plugin_in_a_students_own_repository(tmp_path):
     """`pytest --impl common` in a directory that has no tests of its own (the plugin brings them)."""
     shutil.copytree(FIXTURES / "student_repo" / "common", tmp_path / "common")
@@ -109,3 +92,35 @@ def test_golden_mode_imports_no_framework():
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                        capture_output=True, text=True, timeout=120)
     assert p.stdout.strip().splitlines()[-1] == "[] 0", p.stdout + p.stderr
+
+
+def test_book_like_directory_with_scripts_beside_common_judges_common(tmp_path):
+    """train.py (importing common.time_layers), main.py, a sys.exit(3) file and start-up hooks beside common/:
+    only common/ is judged, and nothing beside it runs, at load or at the worker's start-up (cwd = the
+    submission; a random.py there would shadow the standard library's)."""
+    from tests.test_loader import book_like_with_scripts
+
+    root = book_like_with_scripts(tmp_path / "hw")
+    for hook in ("sitecustomize.py", "usercustomize.py", "random.py"):
+        (root / hook).write_text("raise SystemExit(7)\n")
+    out = tmp_path / "r.json"
+    script = Path(sys.executable).with_name("scratch-conformance")   # `python -m` would itself import random.py
+    p = subprocess.run([str(script), ".", "--oracle", "golden", "--only", "Affine", "TimeLSTM", "Trainer",
+                        "--output", str(out), "--no-progress"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    data = json.loads(out.read_text())
+    status = {c["name"]: c["status"] for c in data["components"]}
+    assert status["Affine"] == status["TimeLSTM[set_state]"] == "pass", status
+    assert set(status.values()) <= {"pass", "not_implemented"}, status
+    assert data["implementation"]["form"] == "directory" and "train.py" in data["implementation"]["ignored_files"]
+    assert "loaded: common/functions.py, common/util.py, common/layers.py (+4)" in p.stdout
+
+
+def test_nothing_judged_exits_2_with_the_reason_on_stderr_and_in_the_json(tmp_path):
+    (tmp_path / "renamed.py").write_text("class SigmoidLayer:\n    pass\n")
+    out = tmp_path / "r.json"
+    p = run(tmp_path / "renamed.py", "--oracle", "golden", "--output", out)
+    assert p.returncode == 2, p.stdout[-2000:] + p.stderr[-2000:]
+    reason = json.loads(out.read_text())["nothing_judged"]
+    assert reason.startswith("nothing was judged: it defines none of the contract's names")
+    assert f"scratch-conformance: {reason}" in p.stderr.splitlines()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from reference.registry.compare import assert_close, compare
-from reference.registry.tolerances import F32, F32_BPTT, FD64, Tolerance, default_for
+from reference.registry.tolerances import CANCELLATION, F32, F32_BPTT, F64, FD64, Tolerance, default_for
 
 
 def test_allowed_error_scales_with_the_largest_reference_value():
@@ -70,6 +70,66 @@ def test_matching_infinities_are_equal():
     assert compare(ref.copy(), ref, F32, quantity="out").ok
 
 
+INF, NAN = np.inf, np.nan
+
+
+@pytest.mark.parametrize("got, ref", [
+    ([INF, 123.0], [INF, 1.0]),          # the finite part is wrong: an inf elsewhere must not hide it
+    ([-INF, 1.0], [INF, 1.0]),           # the other infinity
+    ([INF, 1.0], [-INF, 1.0]),
+    ([5.0, 1.0], [INF, 1.0]),            # finite where the reference is infinite
+    ([NAN, 1.0], [INF, 1.0]),
+    ([INF, 1.0], [NAN, 1.0]),            # infinite where the reference is nan
+    ([0.0, 1.0], [NAN, 1.0]),            # finite where the reference is nan
+    ([NAN, 1.0], [2.0, 1.0]),            # nan where the reference is finite
+], ids=["finite-part", "-inf-for-inf", "inf-for--inf", "finite-for-inf", "nan-for-inf", "inf-for-nan",
+        "finite-for-nan", "nan-for-finite"])
+def test_non_finite_references_must_be_matched_exactly(got, ref):
+    result = compare(np.array(got), np.array(ref), F32, quantity="out")
+    assert not result.ok, result.message()
+
+
+@pytest.mark.parametrize("ref", [[INF, -INF, 1.0], [NAN, 2.0, -INF], [NAN, NAN, NAN]])
+def test_the_same_non_finite_values_pass(ref):
+    ref = np.array(ref)
+    assert compare(ref.copy(), ref, F32, quantity="out").ok
+
+
+def test_allowed_error_comes_from_the_finite_reference_values_only():
+    ref = np.array([INF, 2.0, NAN])
+    result = compare(ref * (1 + 1e-3), ref, F32, quantity="out")
+    assert result.allowed == pytest.approx(F32.allowed(np.array([2.0]))), "an inf must not make the bar infinite"
+    assert not result.ok and result.mismatched == 1 and result.where == (1,)
+
+
+def test_a_wrong_infinity_is_named():
+    result = compare(np.array([1.0, -INF]), np.array([1.0, INF]), F32, quantity="out")
+    assert "value -inf at (1,) where the reference is inf" in result.problem
+
+
+def test_cancellation_term_follows_the_float32_oracles_own_error():
+    """float32 budget: at least CANCELLATION x max|oracle32 - oracle64| (only with that float64 result)."""
+    ref32 = np.array([1e-3, -2e-3, 1.0], dtype=np.float32)
+    ref64 = ref32.astype(np.float64) + np.array([0.0, 1e-6, 0.0])   # the oracle's own float32 error: 1e-6
+    plain = F32.allowed(ref32)
+    assert F32.allowed(ref32, reference64=ref64) == pytest.approx(max(plain, CANCELLATION * 1e-6))
+    assert F32.allowed(ref32, reference64=None) == plain
+    assert F64.allowed(ref32, reference64=ref64) == F64.allowed(ref32), "float64 has no cancellation term"
+    inside = ref32.astype(np.float64) + np.array([0.0, 0.9 * CANCELLATION * 1e-6, 0.0])
+    outside = ref32.astype(np.float64) + np.array([0.0, 1.1 * CANCELLATION * 1e-6, 0.0])
+    assert compare(inside, ref32, F32, quantity="dx", expected64=ref64).ok
+    assert not compare(inside, ref32, F32, quantity="dx").ok, "without the float64 result the plain bar holds"
+    failed = compare(outside, ref32, F32, quantity="dx", expected64=ref64)
+    assert not failed.ok and "allowed 1.60e-05 (the oracle's own float32 error here x 16)" in failed.message()
+
+
+def test_cancellation_term_ignores_a_float64_result_that_does_not_fit():
+    ref = np.ones(3, dtype=np.float32)
+    assert F32.allowed(ref, reference64=np.zeros(4)) == F32.allowed(ref)
+    result = compare(ref, ref, F32, quantity="out", expected64=np.array([INF, 1.0, 1.0]))
+    assert result.ok and result.allowed == F32.allowed(ref)
+
+
 def test_scalars_compare_as_zero_d_arrays():
     assert compare(np.float32(2.0), 2.0, F32, quantity="loss").ok
     assert not compare(2.1, 2.0, F32, quantity="loss").ok
@@ -78,3 +138,51 @@ def test_scalars_compare_as_zero_d_arrays():
 def test_assert_close_raises_with_the_message():
     with pytest.raises(AssertionError, match="greatest abs diff"):
         assert_close(np.ones(3) * 2, np.ones(3), F32, quantity="out")
+
+
+# -- where the float64 results come from (judging.check, judging.sources) ------------------------------
+
+def _softmax_case(dtype):
+    from reference import registry
+    from reference.golden.cases import DEFAULT_SEED
+    from reference.registry.cases import TELLING_SIZES, Case, fixed_sizes
+
+    component = registry.get("Softmax")
+    return component, Case(dtype, fixed_sizes(component.sizes, TELLING_SIZES), DEFAULT_SEED)
+
+
+def test_a_float32_oracle_result_carries_two_float64_results_of_the_same_oracle():
+    from reference.judging.check import expected
+    from tests.generated import require
+
+    require("torch")
+    component, case = _softmax_case("float32")
+    reference = expected(component, "torch", component.sample(case))
+    assert [np.asarray(r).dtype for r in reference.float64["dx"]] == [np.float64, np.float64], \
+        "the float32 sample cast to float64, and the float64 sample it rounds"
+    plain = expected(component, "torch", component.sample(case.with_dtype("float64")))
+    assert not hasattr(plain, "float64"), "a float64 case has no cancellation term"
+
+
+def test_golden_float32_cases_use_the_recorded_float64_case_of_the_same_seed_and_sizes():
+    from reference.golden.cases import store
+    from reference.judging.sources import Golden
+
+    component, case = _softmax_case("float32")
+    found = Golden("golden:torch", "torch").expected(component, case, component.sample(case), None)
+    recorded64 = store().lookup(component.id, "torch", case.with_dtype("float64"))
+    (dx64,) = found.float64["dx"]
+    assert np.array_equal(dx64, recorded64["dx"])
+
+
+def test_a_float32_sample_stands_for_the_float64_one_only_within_float32_rounding():
+    from reference.judging.check import rounds_to
+
+    component, case = _softmax_case("float64")
+    sample64 = component.sample(case)
+    sample32 = sample64.astype(np.float32)
+    assert rounds_to(sample64, sample32)
+    nudged = sample32.replace_array("inputs", "x", np.nextafter(sample32.inputs["x"], np.float32(np.inf)))
+    assert rounds_to(sample64, nudged), "an offset added after rounding moves it by an ulp or two"
+    moved = sample32.replace_array("inputs", "x", sample32.inputs["x"] * np.float32(1 + 1e-3))
+    assert not rounds_to(sample64, moved)

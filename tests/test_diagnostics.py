@@ -210,3 +210,186 @@ def test_a_float64_error_above_the_float32_budget_still_fails():
 def test_text_window_size_two_is_judged():
     report = judge({"CBOW": bugs.cbow_for_window_one()}, only=["CBOW"])
     assert report.component("CBOW").status == "fail"
+
+
+# -- premises: a rule states only what holds in the report it fires in ----------------------------
+
+class _Named:
+    name, kind, variant = "Affine", "layer", ""
+
+
+def _symptoms(**kw) -> rules.Symptoms:
+    base = dict(forward={"out"}, input_grads={"dx"}, param_grads={"dW", "db"}, sizes={"N": 3, "D": 4, "H": 5})
+    return rules.Symptoms(_Named(), **{**base, **kw})
+
+
+def _exception(kind, message, where=""):
+    return [{"type": kind, "message": message, "phase": "backward", "where": where}]
+
+
+def _comparison(problem):
+    from reference.registry.compare import Comparison
+    return {"out": Comparison("out", ok=False, problem=problem)}
+
+
+LAST_ONLY = {"y": [1.0, 1.0, 1.0, 0.0], "allowed": 0.5}
+FIRST_ONLY = {"y": [0.0, 1.0, 1.0, 1.0], "allowed": 0.5}
+EVERYWHERE = {"y": [1.0, 1.0, 1.0, 1.0], "allowed": 0.5}
+REBOUND = "grads[0] (dW) was rebound instead of written in place: use grads[0][...] = value"
+INPUT_CHANGED = "input 'x' was modified in place by forward/backward"
+PARAM_CHANGED = "param 'W' was modified in place by forward/backward"
+
+# rule id -> (symptoms where the premise holds, symptoms where it fails, words the hint says when it holds).
+# Where the premise fails the rule is silent, or (rules that then say less) its hint lacks those words.
+PREMISES = {
+    "grads-rebound": (dict(problems=[REBOUND]), dict(problems=[INPUT_CHANGED]), "rebound"),
+    "input-modified": (dict(problems=[INPUT_CHANGED]), dict(problems=[PARAM_CHANGED]), "input array"),
+    "param-modified": (dict(problems=[PARAM_CHANGED]), dict(problems=[INPUT_CHANGED]), "parameter was changed"),
+    "forward-wrong": (dict(bad={"out", "dx"}, good={"dW", "db"}), dict(bad={"out"}, good={"dx", "dW", "db"}),
+                      "fix forward first"),
+    "only-input-grad": (dict(bad={"dx"}, good={"out", "dW", "db"}),
+                        dict(bad={"dx"}, good={"out", "dW", "db"}, recurrent=True), "uses the wrong matrix"),
+    "only-param-grads": (dict(bad={"dW"}, good={"out", "dx", "db"}), dict(bad={"dW", "dx"}, good={"out", "db"}),
+                         "weight gradients are wrong"),
+    "dWh-only": (dict(bad={"dWh"}, good={"dWx", "db"}, param_grads={"dWx", "dWh", "db"}),
+                 dict(bad={"dWh", "dWx"}, good={"db"}, param_grads={"dWx", "dWh", "db"}), "dWx right"),
+    "dh-not-carried": (dict(bad={"dx"}, series={"dx": LAST_ONLY}),
+                       dict(bad={"dx"}, series={"dx": LAST_ONLY}, truncation={"dx": 1}), "dh is not carried"),
+    "state-not-carried": (dict(bad={"out"}, series={"out": FIRST_ONLY}),
+                          dict(bad={"out"}, series={"out": EVERYWHERE}), "right at t = 0"),
+    "bias-axes": (dict(bad={"db"}, good={"out", "dx", "dW"}), dict(bad={"db", "dW"}, good={"out", "dx"}),
+                  "only the bias gradient"),
+    "zero-grads": (dict(bad={"dW"}, good={"out", "dx"}, zero={"dW"}),
+                   dict(bad={"dW", "out"}, good={"dx"}, zero={"dW"}), "never stored"),
+    "non-finite": (dict(comparisons=_comparison("non-finite value nan at (0,)")),
+                   dict(comparisons=_comparison("shape (3,), expected (3, 1)")), "NaN or inf"),
+    "shape": (dict(comparisons=_comparison("shape (3,), expected (3, 1)")),
+              dict(comparisons=_comparison("non-finite value nan at (0,)")), "wrong shape"),
+    "wrong-type": (dict(comparisons=_comparison("returned a list; expected one ndarray")),
+                   dict(comparisons=_comparison("shape (3,), expected (3, 1)")), "wrong return type"),
+    "exception-shape": (dict(exceptions=_exception("ValueError", "matmul: Input operand 1 has a mismatch in its "
+                                                                 "core dimension 0")),
+                        dict(exceptions=_exception("ValueError", "operands could not be broadcast together with "
+                                                                 "shapes (3,4) (5,)")), "transposed or swapped"),
+    "exception-attribute": (dict(exceptions=_exception("AttributeError", "'Affine' object has no attribute 'inp'")),
+                            dict(exceptions=_exception("AttributeError", "'NoneType' object has no attribute 'T'")),
+                            "did not store"),
+    "exception-type": (dict(exceptions=_exception("TypeError", "forward() missing 1 required positional argument: "
+                                                               "'train'")),
+                       dict(exceptions=_exception("TypeError", "object of type 'int' has no len()")),
+                       "signature does not match"),
+    "timeout": (dict(exceptions=_exception("Timeout", "")), dict(exceptions=_exception("Crash", "")), "in time"),
+    "crash": (dict(exceptions=_exception("Crash", "")), dict(exceptions=_exception("Timeout", "")), "died"),
+    "memory": (dict(exceptions=_exception("MemoryError", "")), dict(exceptions=_exception("Crash", "")), "memory"),
+    "sys-exit": (dict(exceptions=_exception("SystemExit", "")), dict(exceptions=_exception("Crash", "")), "sys.exit"),
+}
+
+
+def test_every_rule_has_a_premise_test():
+    assert {r.id for r in rules.RULES} == set(PREMISES)
+
+
+@pytest.mark.parametrize("rule_id", sorted(PREMISES))
+def test_rule_fires_only_when_its_premise_holds(rule_id):
+    rule = next(r for r in rules.RULES if r.id == rule_id)
+    holds, fails, words = PREMISES[rule_id]
+    fired = rule.fires(_symptoms(**holds))
+    assert fired and words in fired[1], fired
+    silent = rule.fires(_symptoms(**fails))
+    assert not silent or words not in silent[1], silent
+
+
+def test_signature_is_not_blamed_for_a_call_inside_the_students_code():
+    """The binding message, but raised at the student's own call (a frame of their code on the stack)."""
+    s = _symptoms(exceptions=_exception("TypeError", "step() missing 1 required positional argument: 'h'",
+                                        where="layers.py:12 in forward: self.step(x)"))
+    _, hint = next(r for r in rules.RULES if r.id == "exception-type").fires(s)
+    assert "signature" not in hint and "layers.py:12" in hint
+    _, hint = next(r for r in rules.RULES if r.id == "exception-type").fires(
+        _symptoms(exceptions=_exception("TypeError", "forward() takes 2 positional arguments but 3 were given")))
+    assert "scratch-conformance contract Affine" in hint
+    _, hint = next(r for r in rules.RULES if r.id == "exception-type").fires(
+        _symptoms(exceptions=_exception("TypeError", "helper() takes 2 positional arguments but 3 were given")))
+    assert "signature" not in hint
+
+
+def test_dh_not_carried_does_not_single_out_dh_with_a_cell_state():
+    s = _symptoms(bad={"dx"}, series={"dx": LAST_ONLY}, cell_state=True)
+    _, hint = next(r for r in rules.RULES if r.id == "dh-not-carried").fires(s)
+    assert "dh is not carried" not in hint and "(dh, or dc)" in hint
+
+
+def test_a_fixed_registry_hint_is_dropped_where_its_premise_fails():
+    line = "dWx right, dWh wrong: is dh carried from step t to t-1 (backward feeds dhs[:, t] + dh)?"
+    assert rules.hint_holds(line, _symptoms(bad={"dWh"}, good={"dWx"}))
+    assert not rules.hint_holds(line, _symptoms(bad={"dWh", "dWx"}))
+    assert rules.hint_holds("dWx = x.T @ da summed over steps", _symptoms(bad={"dWh", "dWx"}))
+
+
+@pytest.mark.parametrize("fresh, step_right, says", [
+    (True, True, "the step's own formula is wrong"),
+    (False, True, "the state the call starts from"),
+])
+def test_single_step_sentence_names_the_step_only_from_a_zero_state(fresh, step_right, says):
+    assert says in steps.by_length_sentence("dxs, hs", 1, 5, fresh, step_right)
+    stored = steps.by_length_sentence("dh0", 1, 5, fresh, step_right)
+    assert ("what the layer stores (self.h" in stored) == fresh
+
+
+def test_a_factor_names_an_axis_only_where_it_is_summed_over():
+    ref = np.random.default_rng(2).standard_normal((3, 4))
+    assert "you sum over input features" in factors.constant_factor(ref * 4, ref, SIZES)[1]
+    neutral = factors.constant_factor(ref * 4, ref, SIZES, axes=False)
+    assert neutral[0] == 4.0 and neutral[1] == "is exactly 4 times the contract's value"
+
+
+# -- the false statements issue 13 found, end to end ---------------------------------------------
+
+def _all_text(c) -> str:
+    return "\n".join(c.diagnosis + [k.hint for k in c.checks])
+
+
+def test_no_dwx_right_hint_when_dwx_is_wrong():
+    """A TimeRNN whose BPTT loop runs forward in time: dWx is wrong too, and the cause is named."""
+    from reference.diagnostics import mistakes
+    report = judge({"TimeRNN": mistakes.get("time-backward-loop-forward").build("TimeRNN")}, only=["TimeRNN"])
+    c = report.component("TimeRNN")
+    assert {"dWx", "dWh"} <= {k.quantity for k in c.failed()}
+    assert "dWx right" not in _all_text(c)
+    assert c.cause["id"] == "time-backward-loop-forward"
+
+
+def test_no_never_stored_for_a_zero_that_comes_from_a_zero_state():
+    """Every step starts from zeros: dWh = h_prev.T @ da is all zeros, but it is stored."""
+    from reference.diagnostics import mistakes
+    report = judge({"TimeRNN": mistakes.get("time-state-reset-each-step").build("TimeRNN")}, only=["TimeRNN"])
+    c = report.component("TimeRNN")
+    assert "zero-grads" not in rules_of(c) and "never stored" not in _all_text(c)
+    assert any("dWh is all zeros" in d for d in c.diagnosis)
+
+
+def test_no_single_step_formula_blamed_for_an_ignored_state():
+    from reference.diagnostics import mistakes
+    report = judge({"TimeRNN": mistakes.get("time-stateful-ignored").build("TimeRNN")}, only=["TimeRNN"])
+    c = report.component("TimeRNN[set_state]")
+    assert any("already wrong for a single step" in d for d in c.diagnosis)
+    assert "the step's own formula is wrong" not in _all_text(c)
+
+
+def test_no_axis_named_for_a_clipping_bug():
+    def clip_never(grads, max_norm):
+        return None
+
+    c = judge({"clip_grads": clip_never}, only=["clip_grads"]).component("clip_grads[above]")
+    assert c.status == "fail" and "you sum over" not in _all_text(c) and "time step" not in _all_text(c)
+    assert any("is exactly 4 times the contract's value" in d for d in c.diagnosis)
+
+
+def test_no_signature_blamed_for_a_type_error_in_arithmetic():
+    class SigmoidLen(bugs.Sigmoid):
+        def backward(self, dout):
+            return dout * (1.0 - self.out) * self.out * len(3)
+
+    c = judge({"Sigmoid": SigmoidLen}, only=["Sigmoid"]).component("Sigmoid")
+    assert c.status == "error" and "exception-type" in rules_of(c)
+    assert "signature" not in _all_text(c) and "has no len()" in _all_text(c)

@@ -16,7 +16,12 @@ returns component-level sentences (``ComponentReport.diagnosis``):
   would conform;
 - ``cells``: cell or wrapper, from the isolation entries' verdicts (the
   judge reads them; see ``reference.judging.judge.Judge._isolation``);
-- ``rules``: the symptom -> hint catalogue.
+- ``rules``: the symptom -> hint catalogue; each rule fires only when its
+  premise holds in this report (and fixed registry hints that assert
+  something are dropped where they do not hold);
+- ``mistakes`` and ``matcher``: the catalogue of learners' mistakes and the
+  matcher that names one as the cause (``ComponentReport.cause``) when its
+  behaviour reproduces the student's; the judge calls ``matcher.match``.
 
 Reference values for transformed samples (other gate orders, the first k
 steps) come from the bundled scratch_layers, which the generated tests hold
@@ -26,6 +31,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from reference.registry import drive, transforms
 from reference.diagnostics import factors, gates, rules, steps
 from reference.sandbox.implementation import Implementation, NotImplementedComponent
@@ -33,6 +40,9 @@ from reference.sandbox.implementation import Implementation, NotImplementedCompo
 
 # Generic rules a detected gate layout already explains (every quantity is wrong because of it).
 EXPLAINED_BY_LAYOUT = ("forward-wrong", "only-input-grad", "only-param-grads", "dWh-only")
+# A zero gradient beside a wrong forward may come from a zero the forward made (a state never carried,
+# h0 = 0): "never stored" would be a guess.
+ZERO_FROM_WRONG_FORWARD = "is all zeros where the contract's value is not (the forward is wrong too: fix it first)"
 
 
 @functools.cache
@@ -78,6 +88,10 @@ def _symptoms(component, evidence, records) -> rules.Symptoms:
         s.forward = {q for q in component.quantities if not q.startswith("d")}
         s.sizes = dict(first.case.sizes)
         s.recurrent = any(n.startswith("Wh") for n in sample.params)
+        xs = sample.inputs.get("xs")
+        s.fresh_start = not ({"h0", "c0", "xs_before"} & set(sample.inputs)) and not (
+            isinstance(xs, np.ndarray) and xs.ndim == 4) and not sample.init_kwargs.get("stateful")
+        s.cell_state = "c" in component.quantities or "c_next" in component.quantities
     for ev in evidence:
         s.problems += [p for p in ev.problems if p not in s.problems]
         if ev.exception:
@@ -96,12 +110,28 @@ def _main_evidence(evidence):
     return failing[0] if failing else None
 
 
+def _sums_over_axes(component, sample, quantity: str) -> bool:
+    """Whether a factor equal to a size may name a sum/mean over that axis (``factors``): a quantity a
+    layer, loss or function computes, or the gradient of an input or param, not a trajectory or a total."""
+    if component.kind in ("layer", "loss", "function"):
+        return True
+    return sample is not None and quantity in sample.gradient_names()
+
+
+def _drop_unfounded_hints(failing, s) -> None:
+    """Remove the lines of fixed registry hints whose premise this report contradicts (rules.PREMISED_HINTS)."""
+    for r in failing:
+        if r.hint:
+            r.hint = "\n".join(line for line in r.hint.split("\n") if rules.hint_holds(line, s))
+
+
 def diagnose(component, evidence, runner, records) -> list[str]:
     lines: list[str] = []
     failing = [r for r in records if r.status in ("fail", "error")]
     if not failing:
         return lines
     reference_run = reference_runner(component)
+    s = _symptoms(component, evidence, records)
     # Constant factors, per quantity, on every case where the comparison is numeric.
     factor_of: dict[str, str] = {}
     zero: set[str] = set()
@@ -109,9 +139,12 @@ def diagnose(component, evidence, runner, records) -> list[str]:
         for q, c in ev.comparisons.items():
             if c.ok or c.problem or ev.reference is None:
                 continue
-            found = factors.constant_factor(ev.actual.get(q), ev.reference[q], ev.case.sizes)
+            found = factors.constant_factor(ev.actual.get(q), ev.reference[q], ev.case.sizes,
+                                            axes=_sums_over_axes(component, ev.sample, q))
             if found:
                 value, sentence = found
+                if value == 0.0 and not s.forward <= s.good:
+                    sentence = ZERO_FROM_WRONG_FORWARD
                 factor_of.setdefault(q, f"{q} {sentence}")
                 if value == 0.0:
                     zero.add(q)
@@ -120,10 +153,11 @@ def diagnose(component, evidence, runner, records) -> list[str]:
         for r in failing:
             if r.quantity == q:
                 _add_hint(r, text, "constant-factor" if q not in zero else None)
-    # Where in time the error starts.
+    # Where in time the error starts: for layers over sequences (a custom entry's (N, T, ...) arrays,
+    # e.g. clip_grads' tensors, have no time axis).
     seen = set()
     for r in failing:
-        if r.series and r.quantity not in seen:
+        if r.series and r.quantity not in seen and (component.recurrent or component.kind != "custom"):
             seen.add(r.quantity)
             text = steps.first_bad_step(r.quantity, r.series)
             if text:
@@ -136,7 +170,6 @@ def diagnose(component, evidence, runner, records) -> list[str]:
             lines.insert(0, gate_found)
             for r in failing:
                 _add_hint(r, gate_found.split(": ", 1)[1], "gate-layout")
-    s = _symptoms(component, evidence, records)
     s.zero = zero
     T = transforms.time_axis_length(main.sample) if main is not None else None
     if main is not None and T and component.recurrent and reference_run is not None and not gate_found:
@@ -144,9 +177,11 @@ def diagnose(component, evidence, runner, records) -> list[str]:
         s.truncation = steps.by_length(component, main, runner, reference_run, bad)
         by_k: dict = {}
         for q, k in s.truncation.items():
-            by_k.setdefault(k, []).append(q)
-        for k, qs in by_k.items():
-            lines.append(steps.by_length_sentence(", ".join(qs), k, T))
+            by_k.setdefault((k, q in steps.STORED), []).append(q)
+        step_right = all(k != 1 for q, k in s.truncation.items() if q not in steps.STORED)
+        for (k, _), qs in by_k.items():
+            lines.append(steps.by_length_sentence(", ".join(qs), k, T, s.fresh_start, step_right))
+    _drop_unfounded_hints(failing, s)
     for rule_id, quantities, hint in rules.fire(s):
         if gate_found and rule_id in EXPLAINED_BY_LAYOUT:
             continue

@@ -6,6 +6,12 @@ by least squares; when the fit is exact (relative residual below
 sizes (which are pairwise distinct, so a factor names its axis), it returns
 ``(c, sentence)``: "is N = 3 times the contract's value: you sum over the
 batch where the contract averages (divide by N)".
+
+The axis is named only where a sum or mean over it is part of the
+computation (``axes=True``: a layer's or loss's output or gradient). For a
+trajectory, a clipped gradient or a model's totals a factor that happens
+to equal a size says nothing about that axis: the sentence then states the
+factor alone ("is exactly 4 times the contract's value").
 """
 from __future__ import annotations
 
@@ -30,7 +36,7 @@ def _candidates(sizes: dict) -> list[tuple[float, str]]:
     return out
 
 
-def _sentence(label: str, c: float, sizes: dict) -> str:
+def _sentence(label: str, c: float, sizes: dict, axes: bool = True) -> str:
     if label == "zero":
         return "is all zeros where the contract's value is not: it is never computed or never stored"
     if label == "negated":
@@ -41,6 +47,9 @@ def _sentence(label: str, c: float, sizes: dict) -> str:
         return "is exactly half the contract's value: a factor 0.5 too many, or one of two terms is missing"
     kind, names = label.split(" ", 1)
     value = int(round(c if kind == "times" else 1 / c))
+    if not axes:
+        return (f"is exactly {value} times the contract's value" if kind == "times"
+                else f"is exactly 1/{value} of the contract's value")
     words = " and ".join(AXIS_WORDS.get(n, n) for n in names.split("*"))
     equal = [k for k, v in sizes.items() if v == value and k not in names.split("*")]
     alias = f" (or {', '.join(equal)})" if equal else ""
@@ -51,8 +60,11 @@ def _sentence(label: str, c: float, sizes: dict) -> str:
             f"where the contract sums (do not divide by {names})")
 
 
-def constant_factor(actual, reference, sizes: dict) -> tuple[float, str] | None:
-    """(c, sentence) when ``actual`` is exactly a telling constant ``c`` times ``reference``."""
+def constant_factor(actual, reference, sizes: dict, axes: bool = True) -> tuple[float, str] | None:
+    """(c, sentence) when ``actual`` is exactly a telling constant ``c`` times ``reference``.
+
+    axes: whether a factor equal to a size may be read as a sum/mean over that axis (see above).
+    """
     try:
         a = np.asarray(actual, dtype=np.float64).ravel()
         r = np.asarray(reference, dtype=np.float64).ravel()
@@ -71,5 +83,5 @@ def constant_factor(actual, reference, sizes: dict) -> tuple[float, str] | None:
         return None
     for value, label in _candidates(sizes):
         if value != 0.0 and abs(c - value) <= MATCH * abs(value):
-            return value, _sentence(label, value, sizes)
+            return value, _sentence(label, value, sizes, axes)
     return None

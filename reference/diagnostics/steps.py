@@ -73,14 +73,32 @@ def by_length(component, ev, runner, reference_run, quantities) -> dict[str, int
     return first_bad
 
 
-def by_length_sentence(quantities: str, k: int | None, T: int) -> str:
-    """``quantities`` (comma-separated) first go wrong on sequences of ``k`` steps (None: only at T)."""
+STORED = ("h", "c", "dh0")     # what a Time layer keeps on itself rather than computes per step
+
+
+def by_length_sentence(quantities: str, k: int | None, T: int, fresh_start: bool = True,
+                       step_right: bool = True) -> str:
+    """``quantities`` (comma-separated) first go wrong on sequences of ``k`` steps (None: only at T).
+
+    A mechanism is named for k = 1 only where nothing else enters a single step: "the step's own
+    formula" for what the step computes, after one call from a zero state (``fresh_start``); "what
+    the layer stores" for the stored h, c, dh0 when, in addition, everything the step computes is
+    right (``step_right``). Otherwise the sentence lists what may be at fault.
+    """
     verb = "are" if "," in quantities else "is"
     if k is None:
         return (f"{quantities} {verb} right on the first 1..{T - 1} steps and wrong only with all {T}: "
                 f"look at what happens at the end of the sequence")
     if k == 1:
-        return f"{quantities} {verb} already wrong for a single step: the step's own formula is wrong"
+        stored = all(q in STORED for q in quantities.split(", "))
+        head = f"{quantities} {verb} already wrong for a single step"
+        if fresh_start and not stored:
+            return f"{head} from a zero state: the step's own formula is wrong"
+        if fresh_start and stored and step_right:
+            return (f"{head}, while the step's outputs are right: what the layer stores (self.h, self.c, "
+                    f"self.dh) is wrong")
+        return (f"{head}: the step itself, the state the call starts from (set_state, an earlier call) or "
+                f"what the layer stores is wrong")
     return (f"{quantities} {verb} right for sequences of up to {k - 1} step{'s' if k > 2 else ''} and wrong "
             f"from T = {k} on: the error is in what is carried between steps")
 

@@ -1,36 +1,41 @@
 """``scratch-conformance batch SUBMISSIONS_DIR``: judge a whole class.
 
-Every entry of SUBMISSIONS_DIR is one submission: a directory (laid out like
-``common/`` or containing it), a .py file or a notebook. Each is judged by
-its own ``scratch-conformance`` process (which runs the submission in yet
-another, isolated process), ``--jobs`` at a time, with an overall time limit
-per submission. Written to ``--output`` (default ``SUBMISSIONS_DIR/../conformance-summary``):
+Every entry of SUBMISSIONS_DIR is one submission: a directory (a ``common/``
+anywhere inside it, or laid out like ``common/``), a .py file or a notebook.
+Judging one is a pure function of (submission bytes, settings)
+(``submission.judge_bytes``): submissions are packed as zips in memory and
+judged ``--jobs`` at a time in local worker processes (each imports the suite
+once and judges many), or on a Dask cluster with ``--scheduler ADDRESS``.
+Every judging option means what it means for a single run (the code under
+test runs sandboxed: ``--sandbox on`` by default here).
 
-- ``<submission>.json`` and ``<submission>.html``: each student's report;
-- ``class-summary.csv``: submissions x components, each cell a status;
-- ``check-pass-rates.csv``: per check (component, quantity, oracle kind,
-  dtype, case), how many of the submissions that implement the component
-  pass it;
-- ``class-summary.html``: both tables on one page, linking the reports.
+Written to ``--output`` (default ``SUBMISSIONS_DIR/../conformance-summary``):
+``<submission>.json`` (compact) and ``<submission>.html`` (each student's
+report, rendered by the worker, repro lines relative to their own files;
+``<submission>.gradescope.json`` with ``--assignment``), written as each
+arrives; then ``class-summary.csv``, ``fails-most-often.csv`` and
+``class-summary.html`` (``reference.report.class_summary``) from a digest of
+each report, so a class of hundreds fits in memory.
+
+Exit status: 0 when every submission was judged, whatever the verdicts (a
+non-conforming submission is a grade, not a failure of the run); 2 when any
+could not be judged (nothing loadable, a load error, out of time) or for a
+usage error: those need the instructor's eyes.
 """
 from __future__ import annotations
 
 import argparse
-import csv
-import html
-import json
+import multiprocessing
 import os
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from reference.report.html import CSS
-from reference.report.model import STATUSES
+from reference.frontends.options import add_judging_options
+from reference.frontends.submission import judge_bytes, name_of, pack
 
-STATUS_SHORT = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "not_implemented": "-", "variant": "variant",
-                "skipped": "n/j"}
+EXIT_ALL_JUDGED, EXIT_SOME_NOT_JUDGED = 0, 2
 
 
 def submissions(directory: Path) -> list[Path]:
@@ -43,170 +48,156 @@ def submissions(directory: Path) -> list[Path]:
     return out
 
 
-def _judge_one(path: Path, out_dir: Path, args) -> dict:
-    name = path.stem if path.is_file() else path.name
-    json_path, html_path = out_dir / f"{name}.json", out_dir / f"{name}.html"
-    cmd = [sys.executable, "-m", "reference", str(path), "--format", "json", "--output", str(json_path),
-           "--oracle", args.oracle, "--timeout", str(args.timeout), "--no-progress", "--color", "never"]
-    for alias in args.alias:
-        cmd += ["--alias", alias]
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.submission_timeout,
-                              env={**os.environ, "PYTHONPATH": _root() + os.pathsep + os.environ.get("PYTHONPATH", "")})
-        code, err = proc.returncode, proc.stderr.strip()
-    except subprocess.TimeoutExpired:
-        code, err = None, f"did not finish within {args.submission_timeout:g} s"
-    result = {"name": name, "path": str(path), "exit": code, "error": None, "report": None,
-              "seconds": time.monotonic() - started}
-    if json_path.exists() and code in (0, 1):
-        result["report"] = json.loads(json_path.read_text(encoding="utf-8"))
-        from reference.report import html as html_report
-        from reference.report.model import CheckRecord, ComponentReport, Report
-
-        data = result["report"]
-        report = Report(data["implementation"], data["suite_version"], data["environment"], data["oracles"],
-                        data["settings"], advisories=data["advisories"], elapsed_seconds=data["elapsed_seconds"])
-        for c in data["components"]:
-            checks = [CheckRecord(**k) for k in c["checks"]]
-            report.components.append(ComponentReport(c["name"], c["status"], c["module"], checks, c["advisories"],
-                                                     c["diagnosis"], c["suggestion"], c.get("seconds", 0.0)))
-        html_path.write_text(html_report.render(report), encoding="utf-8")
-    else:
-        result["error"] = (err.splitlines()[-1] if err else f"exit status {code}")
-    return result
+def _unique_names(paths: list[Path]) -> list[str]:
+    """One output name per submission: its stem, or its full file name when two would collide."""
+    stems = [name_of(p) for p in paths]
+    return [p.name if stems.count(name_of(p)) > 1 else name_of(p) for p in paths]
 
 
-def _root() -> str:
-    return str(Path(__file__).resolve().parent.parent)
+def judging_argv(args: argparse.Namespace) -> list[str]:
+    """The single-run options equivalent to the judging options in ``args`` (whatever add_judging_options
+    defines, so an option added there reaches every worker unchanged)."""
+    probe = argparse.ArgumentParser(add_help=False)
+    add_judging_options(probe)
+    argv = []
+    for action in probe._actions:
+        value = getattr(args, action.dest, None)
+        flag = action.option_strings[0]
+        if action.nargs == 0:
+            if value != action.default:
+                argv.append(flag)
+        elif isinstance(value, list):
+            if value:
+                argv += [flag, *map(str, value)]
+        elif value is not None:
+            argv += [flag, str(value)]
+    if getattr(args, "fix", False):
+        argv.append("--fix")
+    return argv
 
 
-def _case_label(check: dict) -> str:
-    case = check.get("case") or {}
-    sizes = case.get("sizes") or {}
-    kind = "unit" if sizes and all(v == 1 for v in sizes.values()) else "distinct" if sizes else ""
-    oracle = check["oracle"].split(":")[-1]
-    return f"{check['quantity']} vs {oracle} {case.get('dtype', '')} {kind}".strip()
+def run_local(jobs: list[tuple[str, bytes]], argv: list[str], renders, assignment, time_limit, workers: int,
+              on_result=None, digest: bool = False) -> list[dict]:
+    """Judge ``jobs`` (name, zip bytes) in ``workers`` local processes; results in the order of ``jobs``
+    (each as ``on_result`` returns it, when given: it sees every result as soon as it arrives)."""
+    results: dict[str, dict] = {}
+    context = multiprocessing.get_context("spawn")   # a clean interpreter: no inherited threads or state
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+        futures = {pool.submit(judge_bytes, name, payload, argv, renders, assignment, time_limit, digest): name
+                   for name, payload in jobs}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker is this submission's verdict, not the run's
+                result = {"name": name, "impl": None, "exit": None, "report": None, "rendered": {},
+                          "seconds": 0.0, "error": f"the judging process failed: {type(exc).__name__}: {exc}"}
+            results[name] = on_result(result) if on_result else result
+    return [results[name] for name, _ in jobs]
 
 
-def summarize(results: list[dict]) -> tuple[list[str], list[list[str]], list[list]]:
-    """(component names, status rows, pass-rate rows) from the per-submission results."""
-    names: list[str] = []
-    for r in results:
-        for c in (r["report"] or {}).get("components", []):
-            if c["name"] not in names:
-                names.append(c["name"])
-    rows = []
-    tally: dict[tuple[str, str], list[int]] = {}
-    for r in results:
-        by_name = {c["name"]: c for c in (r["report"] or {}).get("components", [])}
-        row = [r["name"]]
-        for n in names:
-            c = by_name.get(n)
-            row.append("load error" if r["report"] is None else (c["status"] if c else ""))
-            if c and c["status"] not in ("not_implemented",):
-                seen = {}
-                for k in c["checks"]:
-                    if k["status"] == "skipped":
-                        continue
-                    key = (n, _case_label(k))
-                    seen[key] = seen.get(key, True) and k["status"] == "pass"
-                for key, ok in seen.items():
-                    t = tally.setdefault(key, [0, 0])
-                    t[0] += ok
-                    t[1] += 1
-        rows.append(row)
-    rates = [[n, label, passed, total, round(passed / total, 3)] for (n, label), (passed, total) in tally.items()]
-    rates.sort(key=lambda x: (names.index(x[0]), x[4], x[1]))
-    return names, rows, rates
+def store(result: dict, out_dir: Path) -> dict:
+    """Write one student's rendered reports now, and keep only what the summary needs."""
+    files = {}
+    for fmt, suffix in (("json", ".json"), ("html", ".html"), ("gradescope", ".gradescope.json")):
+        if fmt in result["rendered"]:
+            files[fmt] = f"{result['name']}{suffix}"
+            (out_dir / files[fmt]).write_text(result["rendered"][fmt], encoding="utf-8")
+    return {**result, "rendered": {}, "files": files}
 
 
-def write(results: list[dict], out_dir: Path) -> None:
-    names, rows, rates = summarize(results)
-    with open(out_dir / "class-summary.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["submission", "exit", "pass", "fail", "error", "not_implemented", "variant", *names])
-        for r, row in zip(results, rows):
-            s = (r["report"] or {}).get("summary", {})
-            w.writerow([row[0], r["exit"] if r["error"] is None else f"error: {r['error']}",
-                        *(s.get(k, "") for k in ("pass", "fail", "error", "not_implemented", "variant")), *row[1:]])
-    with open(out_dir / "check-pass-rates.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["component", "check", "passed", "submissions implementing it", "pass rate"])
-        w.writerows(rates)
-    (out_dir / "class-summary.html").write_text(_html(results, names, rows, rates), encoding="utf-8")
+def write_summary(results: list[dict], out_dir: Path, assignment: dict | None = None) -> dict:
+    """The class summary (HTML and CSVs) of stored results; returns the summary data."""
+    from reference.report import class_summary
+
+    links = {r["name"]: r["files"]["html"] for r in results if "html" in r.get("files", {})}
+    summary = class_summary.summarize(results, assignment)
+    (out_dir / "class-summary.csv").write_text(class_summary.matrix_csv(summary), encoding="utf-8")
+    (out_dir / "fails-most-often.csv").write_text(class_summary.rates_csv(summary), encoding="utf-8")
+    title = f"Class summary: {assignment['name']}" if assignment else "Class summary"
+    (out_dir / "class-summary.html").write_text(class_summary.render_html(summary, links, title), encoding="utf-8")
+    return summary
 
 
-def _html(results, names, rows, rates) -> str:
-    e = html.escape
-    used = [n for i, n in enumerate(names)
-            if any(row[i + 1] not in ("", "not_implemented", "load error") for row in rows)]
-    head = "".join(f"<th class='rot'><span>{e(n)}</span></th>" for n in used)
-    body = []
-    for r, row in zip(results, rows):
-        cells = dict(zip(names, row[1:]))
-        link = (f"<a href='{e(r['name'])}.html'>{e(r['name'])}</a>" if r["report"] else e(r["name"]))
-        if r["report"] is None:
-            body.append(f"<tr><td>{link}</td><td colspan='{len(used)}' class='muted'>could not be judged: "
-                        f"{e(r['error'] or '')}</td></tr>")
-            continue
-        tds = "".join(f"<td class='st'><span class='badge {e(cells[n])}' title='{e(cells[n])}'>"
-                      f"{e(STATUS_SHORT.get(cells[n], cells[n]))}</span></td>" if cells[n] else "<td></td>"
-                      for n in used)
-        body.append(f"<tr><td>{link}</td>{tds}</tr>")
-    worst = [x for x in rates if x[4] < 1.0][:60]
-    rate_rows = "".join(f"<tr><td>{e(c)}</td><td class='mono'>{e(label)}</td><td class='num'>{p}/{t}</td>"
-                        f"<td><div class='bar'><div style='width:{100 * rate:.0f}%'></div></div></td></tr>"
-                        for c, label, p, t, rate in worst)
-    extra = (".rot { height: 120px; white-space: nowrap; vertical-align: bottom; }"
-             ".rot span { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: 600; font-size: 12px; }"
-             "td.st { text-align: center; padding: 3px; } .bar { background: #f6f8fa; border: 1px solid #d1d9e0;"
-             " height: 12px; width: 160px; border-radius: 3px; } .bar div { background: #1a7f37; height: 100%; }")
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Class summary</title>"
-            f"<style>body {{ margin: 0; }}\n{CSS}\n{extra}</style></head><body><div class='sc'>"
-            f"<h1>Class summary</h1><p class='meta'>{len(results)} submissions · {len(used)} components implemented "
-            f"by at least one · statuses: {', '.join(STATUSES)}</p>"
-            f"<h2>Submissions x components</h2><table><tr><th>submission</th>{head}</tr>{''.join(body)}</table>"
-            f"<h2>Checks that fail most often</h2><p class='meta'>pass rate among the submissions that implement "
-            f"the component; all rates in check-pass-rates.csv</p><table><tr><th>component</th><th>check</th>"
-            f"<th>passed</th><th>pass rate</th></tr>{rate_rows}</table></div></body></html>\n")
+def _line(r: dict) -> str:
+    s = (r["report"] or {}).get("summary")
+    state = (f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['not_implemented']} not implemented"
+             if s and not r["error"] else f"not judged: {r['error']}")
+    return f"  {r['name']:24} {state}  ({r['seconds']:.1f} s)"
 
 
-def main(argv=None) -> int:
-    from reference.frontends.options import add_judging_options
-
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scratch-conformance batch",
                                 description="Judge every submission of a directory and write a class summary.")
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
-    add_judging_options(p)
+    add_judging_options(p, sandbox="on")      # a class's code runs contained unless --sandbox says otherwise
     p.add_argument("--output", "-o", metavar="DIR",
                    help="where to write (default: SUBMISSIONS_DIR/../conformance-summary)")
     p.add_argument("--jobs", "-j", type=int, default=max(1, (os.cpu_count() or 2) // 2),
-                   help="submissions judged at the same time")
+                   help="local worker processes (default: half the cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="judge on this Dask cluster (tcp://host:8786) instead of local processes")
+    p.add_argument("--assignment", metavar="FILE", help="assignment TOML: components, points, oracle; adds "
+                                                        "scores and each student's Gradescope results")
+    p.add_argument("--fix", action="store_true", help="also search a verified fix for each failing component "
+                                                      "(left out of students' reports unless asked)")
     p.add_argument("--submission-timeout", type=float, default=600.0, metavar="SECONDS",
-                   help="time limit for one whole submission (default 600)")
-    p.add_argument("--no-progress", action="store_true", help="accepted for symmetry; batch prints one line per "
-                                                              "submission")
-    args = p.parse_args(argv)
+                   help="time limit for one whole submission on local workers (default 600)")
+    p.add_argument("--no-progress", action="store_true", help="no line per submission")
+    return p
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+
+    def fail(message: str) -> int:
+        print(f"scratch-conformance batch: {message}", file=sys.stderr)
+        return EXIT_SOME_NOT_JUDGED
+
     directory = Path(args.submissions)
     if not directory.is_dir():
-        print(f"scratch-conformance batch: {directory} is not a directory of submissions", file=sys.stderr)
-        return 2
+        return fail(f"SUBMISSIONS_DIR: {directory} is not a directory of submissions")
     found = submissions(directory)
     if not found:
-        print(f"scratch-conformance batch: no submissions (directories, .py or .ipynb) in {directory}", file=sys.stderr)
-        return 2
+        return fail(f"no submissions (directories, .py or .ipynb) in {directory}")
+    if args.jobs < 1:
+        return fail(f"--jobs expects a positive number of processes; got {args.jobs}")
+    assignment = plain = None
+    if args.assignment:
+        from reference.frontends.assignment import AssignmentError, load
+
+        try:
+            assignment = load(args.assignment)
+        except AssignmentError as exc:
+            return fail(str(exc))
+        plain = assignment.plain()
+        assignment.apply_to(args, argv)
+    judge_argv = judging_argv(args) + (["--only", *(i.component for i in assignment.items)] if assignment else [])
     out_dir = Path(args.output) if args.output else directory.resolve().parent / "conformance-summary"
+    renders = ("json", "html", "gradescope") if assignment else ("json", "html")    # rendered by the workers
+    jobs = [(name, pack(path)) for name, path in zip(_unique_names(found), found)]
     out_dir.mkdir(parents=True, exist_ok=True)
+
+    def arrived(result: dict) -> dict:
+        if not args.no_progress:
+            print(_line(result), flush=True)
+        return store(result, out_dir)
+
+    # a jailed worker sees neither the class's submissions nor the summary (reference.sandbox.jail)
+    os.environ["SCRATCH_SANDBOX_HIDE"] = os.pathsep.join(str(d.resolve()) for d in (directory, out_dir))
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        results = list(pool.map(lambda path: _judge_one(path, out_dir, args), found))
-    write(results, out_dir)
-    for r in results:
-        s = (r["report"] or {}).get("summary")
-        state = (f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['not_implemented']} not implemented"
-                 if s else f"could not be judged: {r['error']}")
-        print(f"  {r['name']:24} {state}  ({r['seconds']:.1f} s)")
-    print(f"{len(results)} submissions in {time.monotonic() - started:.1f} s; "
-          f"summary: {out_dir / 'class-summary.html'}")
-    return 0
+    if args.scheduler:
+        from reference.frontends.distributed import run_on_dask
+
+        try:
+            results = run_on_dask(args.scheduler, jobs, judge_argv, renders, plain, on_result=arrived, digest=True)
+        except OSError as exc:
+            return fail(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})")
+    else:
+        results = run_local(jobs, judge_argv, renders, plain, args.submission_timeout, args.jobs, on_result=arrived,
+                            digest=True)
+    summary = write_summary(results, out_dir, plain)
+    print(f"{len(results)} submissions in {time.monotonic() - started:.1f} s, {len(summary['unjudged'])} not "
+          f"judged; summary: {out_dir / 'class-summary.html'}")
+    return EXIT_SOME_NOT_JUDGED if summary["unjudged"] else EXIT_ALL_JUDGED

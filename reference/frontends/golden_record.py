@@ -53,7 +53,7 @@ class _Arrays:
 
     @staticmethod
     def _hash(a: np.ndarray) -> str:
-        a = np.ascontiguousarray(a)
+        a = np.asarray(a, order="C")    # not ascontiguousarray: it makes a 0-d array 1-d, merging () and (1,)
         return hashlib.sha1(a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()).hexdigest()
 
     def add(self, a) -> str:

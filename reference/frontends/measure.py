@@ -5,16 +5,38 @@ telling and unit cases (and the oracles cross-checked against each other),
 prints the worst ``|actual - expected| / max|expected|`` per (dtype, oracle,
 recurrent). The constants in reference/registry/tolerances.py quote these numbers;
 re-run this after upgrading a framework.
+
+``--float32-budget`` measures the float32 rule (tolerances.CANCELLATION):
+for every entry and framework oracle, the fixed cases and then randomly
+drawn cases until ``--draws`` or ``--seconds`` per entry, and prints per
+entry the worst error against the plain ``F32 x max|ref|`` term, the k the
+cancellation term needed, the worst error / allowed under the rule, and the
+smallest margin a 1e-3 relative error keeps above the allowance.
 """
 from __future__ import annotations
 
 import argparse
 from collections import defaultdict
 
+import random
+import time
+
+import numpy as np
+
 from reference import oracles, registry
+from reference.golden.cases import DEFAULT_SEED
+from reference.registry import drive
 from reference.registry.cases import DTYPES, TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
+from reference.registry.tolerances import CANCELLATION, default_for
 from reference.judging.check import agree, check
+from reference.judging.check import rounds_to
 from reference.sandbox.implementation import Implementation
+
+
+def _plain_scale(tol, c, steps: int) -> float:
+    """max(max|ref|, floor) of a comparison (its allowance without the budget and without the float32
+    cancellation term, which --float32-budget reports apart)."""
+    return c.plain_allowed / (tol.rel_to_max * tol.budget(steps))
 
 
 def measure(seeds: int = 5, only: list[str] | None = None) -> dict:
@@ -36,9 +58,7 @@ def measure(seeds: int = 5, only: list[str] | None = None) -> dict:
                         for c in result.comparisons:
                             q = c.quantity.split(" ", 1)[0]
                             tol = component.tolerance(q, dtype, result.oracle.split("~")[-1])
-                            scale = c.allowed / (tol.rel_to_max * tol.budget(case.sizes.get("T", 1)
-                                                                              if component.recurrent else 1))
-                            rel = c.max_abs_error / scale
+                            rel = c.max_abs_error / _plain_scale(tol, c, case.sizes.get("T", 1))
                             key = (dtype, result.oracle, component.recurrent)
                             if rel > worst[key][0]:
                                 worst[key] = (rel, f"{component.id}.{q} [{case}]")
@@ -71,12 +91,124 @@ def measure_long(seeds: int = 3, oracles_: tuple[str, ...] = ("torch", "keras"))
                     for c in check(component, oracle, impl, case).comparisons:
                         q = c.quantity.split(" ", 1)[0]
                         tol = component.tolerance(q, dtype, oracle)
-                        scale = c.allowed / (tol.rel_to_max * tol.budget(sizes["T"]))
-                        if c.max_abs_error / scale > worst:
-                            worst, where = c.max_abs_error / scale, f"{q} seed={seed}"
+                        rel = c.max_abs_error / _plain_scale(tol, c, sizes["T"])
+                        if rel > worst:
+                            worst, where = rel, f"{q} seed={seed}"
                         ratio = max(ratio, c.max_abs_error / c.allowed)
                 rows.append((cid, dtype, oracle, sizes, worst, ratio, where))
     return rows
+
+
+# -- the float32 rule (--float32-budget) ------------------------------------------------------
+MUTATION = 1e-3      # the relative error tests/test_mutations.py must see rejected
+
+
+def _drawn_case(component, rng: random.Random) -> Case:
+    """A float32 case as the generated tests draw one: sizes often at a bound of their range, any seed."""
+    sizes = {}
+    for name, (lo, hi) in component.sizes.items():
+        u = rng.random()
+        sizes[name] = lo if u < 0.25 else hi if u < 0.4 else rng.randint(lo, hi)
+    return Case("float32", sizes, rng.randrange(2**31))
+
+
+# The float64 results the cancellation term can be measured against: the oracle on the float32 sample
+# cast to float64 (live), on the float64 sample it was rounded from (what a golden float64 case holds),
+# or the larger of the two differences.
+VARIANTS = ("cast", "wide", "both")
+
+
+def _rule_numbers(component, actual, ref, terms: dict, steps: int) -> dict | None:
+    """One float32 quantity: err / plain F32, and per variant the k needed and the margin of a 1e-3 error."""
+    a, r = np.asarray(actual), np.asarray(ref, dtype=np.float64)
+    if a.shape != r.shape or a.dtype.kind != "f" or not r.size or \
+            not (np.all(np.isfinite(a)) and np.all(np.isfinite(r))):
+        return None
+    tol = default_for("float32", recurrent=component.recurrent)
+    err = float(np.max(np.abs(a.astype(np.float64) - r)))
+    plain = tol.allowed(r, steps)
+    mutated = a * a.dtype.type(1 + MUTATION) if np.any(a) else a + a.dtype.type(MUTATION)
+    mutated_err = float(np.max(np.abs(mutated.astype(np.float64) - r)))
+    out = {"plain": err / plain}
+    for v, term in terms.items():      # term: max|oracle32 - oracle64| for that variant
+        out[f"k {v}"] = 0.0 if err <= plain else (err / term if term else np.inf)
+        out[f"mut {v}"] = mutated_err / max(plain, CANCELLATION * term)
+        out[f"rule {v}"] = err / max(plain, CANCELLATION * term)
+    return out
+
+
+def _max_diff(a, b) -> float | None:
+    if b is None or np.shape(a) != np.shape(b):
+        return None
+    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+
+
+def measure_float32_budget(only=None, draws: int = 3000, seconds: float = 4.0, seed: int = 0):
+    """Yields a row per (entry, oracle): the float32 rule over the fixed cases and drawn cases."""
+    impl = Implementation.bundled()
+    rng = random.Random(seed)
+    for component in registry.COMPONENTS:
+        if only and component.name not in only and component.id not in only:
+            continue
+        obj = impl.find(component.name)
+        for oracle in component.oracles:
+            if oracle == "fd64" or not oracles.available(oracle):
+                continue
+            row = {"entry": component.id, "oracle": oracle, "draws": 0}
+            fixed = [Case("float32", fixed_sizes(component.sizes, base), DEFAULT_SEED)
+                     for base in (TELLING_SIZES, UNIT_SIZES)]
+            started = total = time.perf_counter()
+            while row["draws"] < draws and (row["draws"] < len(fixed) or time.perf_counter() - started < seconds):
+                case = fixed[row["draws"]] if row["draws"] < len(fixed) else _drawn_case(component, rng)
+                row["draws"] += 1
+                if row["draws"] == len(fixed):
+                    started = time.perf_counter()     # the first cases pay the frameworks' warm-up
+                sample = component.sample(case)
+                actual = drive.run(component, obj, sample).quantities
+                ref = oracles.run(oracle, component, sample)
+                cast = oracles.run(oracle, component, sample.astype(np.float64))
+                sample64 = component.sample(case.with_dtype("float64"))
+                wide = oracles.run(oracle, component, sample64) if rounds_to(sample64, sample) else {}
+                for q in component.quantities_for(oracle, "float32"):
+                    if q not in ref or q not in actual:
+                        continue
+                    t_cast, t_wide = _max_diff(ref[q], cast.get(q)), _max_diff(ref[q], wide.get(q))
+                    terms = {"cast": t_cast or 0.0, "wide": t_wide or 0.0, "both": max(t_cast or 0.0, t_wide or 0.0)}
+                    numbers = _rule_numbers(component, actual[q], ref[q], terms, sample.steps)
+                    if numbers is None:
+                        continue
+                    where = f"{q} [{case}]"
+                    kind = "fixed" if case in fixed else "drawn"
+                    for key, value in numbers.items():
+                        if key.startswith("mut"):
+                            key, value = f"{key} {kind}", -value      # track the smallest margin
+                        if value > row.get(key, (-np.inf, ""))[0]:
+                            row[key] = (value, where)
+            row["seconds"] = time.perf_counter() - total
+            yield row
+
+
+def print_float32_budget(rows_iter) -> None:
+    print(f"k = CANCELLATION = {CANCELLATION:g}. plain: worst err / (F32 x max|ref| x budget); k cast/wide/both: "
+          f"the largest k the cancellation term needed, per float64 result (cast: the float32 sample in float64; "
+          f"wide: the float64 sample it rounds; both: the larger difference); rule: worst err / allowed at k; "
+          f"mut: smallest (1e-3 relative error) / allowed at k, on the fixed cases (distinct, unit sizes) and drawn")
+    cols = ["plain", *[f"k {v}" for v in VARIANTS], *[f"rule {v}" for v in VARIANTS],
+            *[f"mut {v} fixed" for v in VARIANTS], *[f"mut {v} drawn" for v in VARIANTS]]
+    headers = [c.replace(" fixed", " fx").replace(" drawn", " dr") for c in cols]
+    print(f"{'entry':30} {'oracle':6} {'draws':>5} " + " ".join(f"{h:>9}" for h in headers) + "  worst rule both at")
+    rows = []
+    for r in rows_iter:
+        rows.append(r)
+        values = [abs(r.get(c, (0.0, ""))[0]) for c in cols]
+        print(f"{r['entry']:30} {r['oracle']:6} {r['draws']:5d} " + " ".join(f"{v:9.2f}" for v in values)
+              + f"  {r.get('rule both', (0, ''))[1]}", flush=True)
+    for v in VARIANTS:
+        worst = max(rows, key=lambda r: r.get(f"k {v}", (0.0, ""))[0], default=None)
+        if worst:
+            print(f"largest k needed ({v}): {worst[f'k {v}'][0]:.2f} ({worst['entry']} vs {worst['oracle']}, "
+                  f"{worst[f'k {v}'][1]})")
+    print(f"draws: {sum(r['draws'] for r in rows)} in {sum(r['seconds'] for r in rows):.0f} s")
 
 
 def main(argv=None) -> int:
@@ -85,7 +217,15 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", help="component names to measure")
     parser.add_argument("--long", action="store_true",
                         help="the recurrent layers at T = 1, 35, 100 and N=20 T=35 D=H=100 (BPTT budgets)")
+    parser.add_argument("--float32-budget", action="store_true",
+                        help="the float32 rule per entry over drawn cases (tolerances.CANCELLATION)")
+    parser.add_argument("--draws", type=int, default=3000, help="--float32-budget: draws per entry and oracle")
+    parser.add_argument("--seconds", type=float, default=4.0,
+                        help="--float32-budget: at most this long per entry and oracle (after the fixed cases)")
     args = parser.parse_args(argv)
+    if args.float32_budget:
+        print_float32_budget(measure_float32_budget(args.only, args.draws, args.seconds))
+        return 0
     if args.long:
         print(f"{'component':22} {'dtype':8} {'oracle':6} {'sizes':24} {'|a-b|/max(|ref|,1)':>18} "
               f"{'err/allowed':>12}  where")

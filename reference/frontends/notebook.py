@@ -30,8 +30,10 @@ def _in_notebook() -> bool:
 
 
 def check(target, *, oracle: str = "auto", dtype: str = "both", only=None, aliases=None,
-          timeout: float = 10.0, seed: int | None = None, show: bool | None = None):
-    """Judge ``target`` (a class, function, module, namespace dict or IMPL string); return the Report."""
+          timeout: float = 10.0, seed: int | None = None, show: bool | None = None, fix: bool = False):
+    """Judge ``target`` (a class, function, module, namespace dict or IMPL string); return the Report.
+
+    fix: also search a verified edit of the source of each failing component (files only, not cells)."""
     from reference.oracles import frameworks
     from reference.sandbox import loader
     from reference.golden.cases import DEFAULT_SEED
@@ -49,7 +51,7 @@ def check(target, *, oracle: str = "auto", dtype: str = "both", only=None, alias
         only = [target.__name__]
     dtypes = ("float32", "float64") if dtype == "both" else (dtype,)
     settings = Settings(oracle=oracle, dtypes=dtypes, seed=DEFAULT_SEED if seed is None else seed,
-                        only=list(only) if only else None, impl_label=label, aliases=dict(aliases or {}))
+                        only=list(only) if only else None, impl_label=label, aliases=dict(aliases or {}), fix=fix)
     report = Judge(InProcessRunner(impl, timeout=timeout), settings).run()
     if isinstance(target, dict):        # a namespace: only what it defines is worth listing
         report.components = [c for c in report.components if c.status != "not_implemented"]

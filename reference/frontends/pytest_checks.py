@@ -5,7 +5,8 @@ given outside this repository, or with ``--conformance``. Each test judges
 one component exactly as ``scratch-conformance`` does (every oracle, dtype
 and case, the contract checks, the diagnostics) in this process, and fails
 with the same text report; a component the implementation does not define
-is skipped as not implemented; advisories become warnings.
+is skipped as not implemented; advisories become warnings. A settings
+error met here fails the check (the plugin refuses most of them up front).
 """
 from __future__ import annotations
 
@@ -35,17 +36,17 @@ def test_conforms(component, conformance_runner, pytestconfig):
 
     spec = pytestconfig.getoption("--impl") or "scratch_layers"
     settings = Settings(oracle=pytestconfig.getoption("--conformance-oracle"), only=[component.id],
-                        impl_label=spec)
+                        impl_label=spec, fix=pytestconfig.getoption("--fix"))
     try:
         judge = Judge(conformance_runner, settings)
-    except UsageError as exc:
-        pytest.skip(str(exc))
+    except UsageError as exc:       # a configuration error is an error, never a skip (judging.md)
+        pytest.fail(f"configuration error: {exc}", pytrace=False)
     result = judge.judge(component)
     if result.status == "not_implemented":
         pytest.skip(f"not implemented: {component.id}" + (f" ({result.suggestion})" if result.suggestion else ""))
     for advisory in result.advisories:
         warnings.warn(ConformanceAdvisory(f"{component.id}: {advisory}"))
     if result.status in ("fail", "error"):
-        pytest.fail("\n".join(component_lines(result)), pytrace=False)
+        pytest.fail("\n".join(component_lines(result, fix=settings.fix, root=spec)), pytrace=False)
     if result.status == "skipped":
         pytest.skip(next((c.message for c in result.checks if c.status == "skipped"), "not judged"))

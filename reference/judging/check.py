@@ -14,7 +14,7 @@ import numpy as np
 from reference.registry import drive
 from reference import oracles
 from reference.registry.cases import Case
-from reference.registry.compare import Comparison, compare
+from reference.registry.compare import Comparison, Expected, compare, float64_of
 from reference.registry.component import Component
 
 
@@ -57,7 +57,50 @@ class CheckResult:
 def expected(component: Component, oracle: str, sample, impl_obj=None) -> dict:
     """The oracle's quantities; fd64 differentiates the implementation's own forward."""
     forward = drive.forward_of(component, impl_obj) if oracle == "fd64" else None
-    return _corrected(component, oracle, sample, oracles.run(oracle, component, sample, forward=forward))
+    return with_float64(component, oracle, sample,
+                        _corrected(component, oracle, sample, oracles.run(oracle, component, sample, forward=forward)))
+
+
+def with_float64(component: Component, oracle: str, sample, quantities: dict) -> dict:
+    """For a float32 sample and a framework oracle: ``quantities`` with ``Expected.float64`` attached.
+
+    The float32 cancellation term (tolerances.CANCELLATION) needs the oracle's
+    own float32 error; it is measured against two float64 results of the same
+    oracle: on the float32 sample cast to float64 (the oracle's rounding
+    alone) and on the float64 sample the float32 one was rounded from (its
+    rounding plus the effect of rounding the inputs). Two independent
+    estimates: one alone can be near 0 by luck where the other is not.
+    """
+    if oracle == "fd64" or sample.dtype != np.float32:
+        return quantities
+    results = [oracles.run(oracle, component, sample.astype(np.float64))]
+    sample64 = component.sample(sample.case.with_dtype("float64"))
+    if rounds_to(sample64, sample):
+        results.append(oracles.run(oracle, component, sample64))
+    return Expected(quantities, {q: tuple(r[q] for r in results if q in r) for q in quantities})
+
+
+ROUNDING_ULPS = 2   # how far (float32 ulps) a float32 sample may be from the float64 one it stands for
+
+
+def rounds_to(sample64, sample32) -> bool:
+    """Whether ``sample32`` is ``sample64`` in float32: same labels and shapes, floats within ROUNDING_ULPS
+    float32 ulps (samples are drawn in float64 and rounded; a few add an offset after the rounding)."""
+    def arrays(s):
+        return [*s.params.values(), *s.inputs.values(), s.dout]
+
+    for wide, narrow in zip(arrays(sample64), arrays(sample32)):
+        wide, narrow = np.asarray(wide), np.asarray(narrow)
+        if wide.shape != narrow.shape:
+            return False
+        if narrow.dtype.kind != "f":
+            if not np.array_equal(wide, narrow):
+                return False
+            continue
+        ulp = np.spacing(np.abs(narrow)).astype(np.float64)
+        if not np.all(np.abs(wide.astype(np.float64) - narrow) <= ROUNDING_ULPS * ulp):
+            return False
+    return True
 
 
 def _corrected(component: Component, oracle: str, sample, result: dict) -> dict:
@@ -73,7 +116,7 @@ def compare_all(component: Component, oracle: str, case: Case, actual: dict, ref
     for q in quantities or component.quantities_for(oracle, case.dtype):
         tol = component.tolerance(q, case.dtype, oracle)
         result.append(compare(actual.get(q), reference[q], tol, quantity=f"{q} of {component.id} vs {oracle}",
-                              context=str(case), steps=steps))
+                              context=str(case), steps=steps, expected64=float64_of(reference, q)))
     return result
 
 
@@ -98,8 +141,8 @@ def agree(component: Component, oracle_a: str, oracle_b: str, case: Case, impl=N
     results = {}
     for name, other in ((oracle_a, oracle_b), (oracle_b, oracle_a)):
         forward = framework_forward(other) if name == "fd64" else None
-        results[name] = _corrected(component, name, sample,
-                                   oracles.run(name, component, sample, forward=forward))
+        results[name] = with_float64(component, name, sample, _corrected(
+            component, name, sample, oracles.run(name, component, sample, forward=forward)))
     shared = [q for q in component.quantities if q in results[oracle_a] and q in results[oracle_b]
               and component.diverges(oracle_a, q, case.dtype) is None
               and component.diverges(oracle_b, q, case.dtype) is None]

@@ -14,10 +14,13 @@
    defaults) are checks of oracle ``contract``;
 4. advisories (judging.md): float32 computation (then judged at float32
    precision), dtype not preserved, a backward that cannot be called twice,
-   softmax for 2-D only, NumPy-1 aliases, module-level matplotlib;
+   softmax for 2-D only, NumPy-1 aliases, module-level matplotlib, and a
+   call or method the book never makes or has, left unsupported (not
+   judged: ``reference.registry.book_optional``, ``contract.NOT_IN_BOOK``);
 5. a component that fails gets diagnostics (``reference.diagnostics``) and,
    when it matches a documented alternative (``reference.judging.variants``), the
-   status ``variant``.
+   status ``variant`` - if every entry of the component follows that
+   alternative; a mix of conventions fails every entry (``variants.settle``).
 
 Oracle faults (a missing adapter, a stale golden case) are never blamed on
 the implementation: the check is ``skipped`` with the reason.
@@ -37,10 +40,13 @@ from reference.registry.cases import DTYPES, TELLING_SIZES, UNIT_SIZES, Case, fi
 from reference.golden.cases import DEFAULT_SEED
 from reference.sandbox.ops import case_to
 from reference.judging.policies import BOOK_BEHAVIOURS, FALLBACKS, Fallback
+from reference.registry.book_optional import UNSUPPORTED
+from reference.registry.compare import float64_of
 from reference.judging.records import (_is_float_array, _time_step, comparison_of, computes_in_float32, message_of,
                                per_step_errors)
 from reference.registry.component import judges
 from reference.report.model import CheckRecord, ComponentReport, Report
+from reference.judging import unjudged
 from reference.judging.sources import (  # noqa: F401 - re-exported: the CLI and tests import them from here
     ORACLE_CHOICES, Golden, Live, Numeric, Source, UsageError, describe_sources, select_sources)
 
@@ -58,6 +64,7 @@ class Settings:
     only: list[str] | None = None
     impl_label: str = "scratch_layers"       # as the user typed it, for repro lines
     aliases: dict[str, str] = field(default_factory=dict)
+    fix: bool = False                        # search a verified edit of the student's source (--fix)
 
     def size_sets(self, component) -> list[tuple[str, dict]]:
         if self.sizes:
@@ -96,6 +103,7 @@ class Evidence:
     records: dict = field(default_factory=dict)       # quantity -> CheckRecord (first oracle)
     exception: dict | None = None
     problems: list = field(default_factory=list)
+    unsupported: dict = field(default_factory=dict)   # quantity -> why: a call the book never makes, unsupported
     tolerance_dtype: str = ""
 
 
@@ -111,6 +119,9 @@ class Judge:
             raise UsageError(f"--only {' '.join(self.settings.only)}: no such component; known: {known}")
         self._done = 0
         self._verdicts: dict[str, str] = {}      # component id -> status, for cross-component diagnosis
+        self._conventions: dict[str, str | None] = {}   # component id -> the convention it follows (variants)
+        self._unsettled: dict[str, ComponentReport] = {}  # siblings judged early, for _settle_convention
+        self._repairs: dict = {}                 # family -> the edits that fixed it (tried first on its variants)
         self._total = sum(len(self.settings.size_sets(c)) * len(self.settings.dtypes) for c in self.components)
 
     # -- helpers -------------------------------------------------------------------------------
@@ -137,10 +148,32 @@ class Judge:
     # -- one component -----------------------------------------------------------------------
     def judge(self, component) -> ComponentReport:
         started = time.perf_counter()
-        report = self._judge(component)
+        earlier = component.id in self._unsettled   # judged already, as a sibling of a component with variants
+        if earlier:
+            report = self._unsettled.pop(component.id)
+            for _ in range(len(self.settings.size_sets(component)) * len(self.settings.dtypes)):
+                self._tick(component.id)
+        else:
+            report = self._judge(component)
+        self._settle_convention(component, report)
         self._verdicts[component.id] = report.status
-        report.seconds = time.perf_counter() - started
+        report.seconds = (report.seconds if earlier else 0.0) + time.perf_counter() - started
         return report
+
+    def _settle_convention(self, component, report) -> None:
+        """A variant holds for the whole component (every entry), or it is a mix: ``variants.settle``."""
+        from reference.judging import variants
+
+        family = [c for c in registry.COMPONENTS if c.name == component.name]
+        if len(family) < 2 or not variants.has_alternatives(family):
+            return
+        for sibling in family:
+            if sibling.id not in self._conventions:
+                quiet = Judge.__new__(Judge)
+                quiet.__dict__.update(self.__dict__)
+                quiet.progress = None
+                self._unsettled[sibling.id] = quiet._judge(sibling)
+        variants.settle(component, report, family, self._conventions)
 
     def _judge(self, component) -> ComponentReport:
         started = time.perf_counter()
@@ -159,6 +192,17 @@ class Judge:
                 if info.get("suggest"):
                     other = info["suggest"][0]
                     report.suggestion = (f"did you mean {other}? --alias {component.name}={other}")
+            report.seconds = time.perf_counter() - started
+            return report
+        if info.get("integrity"):        # taken from scratch_layers, reference or a framework (sandbox.integrity)
+            for _ in range(len(self.settings.size_sets(component)) * len(self.settings.dtypes)):
+                self._tick(component.id)
+            from reference.sandbox.integrity import HINT
+
+            report.status = "error"
+            report.checks.append(CheckRecord(id=f"{component.id}/integrity", oracle="implementation",
+                                             quantity="integrity", status="error", message=info["integrity"],
+                                             hint=HINT))
             report.seconds = time.perf_counter() - started
             return report
         evidence: list[Evidence] = []
@@ -191,12 +235,13 @@ class Judge:
                     rec.message = f"book behaviour (advisory); {rec.message}"
             report.advisories = [a for a in report.advisories if not a.startswith("warns while running")]
             report.advisories.append(book.advisory)
+        alt = None
         if any(r.status in ("fail", "error") for r in report.checks):
             report.diagnosis.extend(diagnostics.diagnose(component, evidence, self.runner, report.checks))
             alt = variants.match(component, evidence)
             if alt and not any(r.status == "error" for r in report.checks):
                 report.status = "variant"
-                report.diagnosis.insert(0, alt)
+                report.diagnosis.insert(0, f"variant: {alt.description}")
         if report.status != "variant":
             statuses = {r.status for r in report.checks}
             report.status = "error" if "error" in statuses else "fail" if "fail" in statuses else "pass"
@@ -204,13 +249,36 @@ class Judge:
                          for r in report.checks)
             if report.status == "pass" and not judged:
                 report.status = "skipped"      # no selected oracle could judge any case: say so
+        self._conventions[component.id] = variants.convention(report.status, alt)
         if report.status in ("fail", "error"):
+            from reference.diagnostics import matcher
+
+            report.cause = matcher.match(component, evidence)   # the catalogued mistake that reproduces it
+            if report.cause:
+                report.diagnosis.insert(0, matcher.line(report.cause))
             line = self._isolation(component)
             if line:
                 report.diagnosis.append(line)
+        if self.settings.fix and report.status in ("fail", "error") and self.settings.wanted(component):
+            from reference.diagnostics import repair
+
+            report.fix = repair.search(component, evidence, self.runner, memo=self._repairs,
+                                       expected=lambda ev: self._reference(component, ev), owner=report)
         report.advisories = list(dict.fromkeys(report.advisories))
         report.seconds = time.perf_counter() - started
         return report
+
+    def _reference(self, component, ev):
+        """``(oracle, label, quantities)`` of the first framework oracle for ``ev``'s case, or None: the repair
+        search's reference for a case where the implementation raised (none was computed then)."""
+        for source in self.sources:
+            if source.base == "fd64" or source.base not in component.oracles or not judges(source.base, ev.case.dtype):
+                continue
+            expected = source.expected(component, ev.case, ev.sample, self.runner)
+            if expected and "exception" not in expected:
+                wanted = component.quantities_for(source.base, ev.case.dtype)
+                return source.base, source.name, {q: expected[q] for q in wanted if q in expected}
+        return None
 
     def _fallback(self, component, fallback: Fallback, evidence, report) -> None:
         added = []
@@ -270,7 +338,9 @@ class Judge:
             report.checks.append(self._exception_record(component, case, size_label, response["exception"]))
             return ev
         actual = response["quantities"]
-        ev.actual, ev.problems = actual, response.get("problems", [])
+        unsupported = actual.pop(UNSUPPORTED, None) or {}     # calls the book never makes (book_optional)
+        ev.actual, ev.problems, ev.unsupported = actual, response.get("problems", []), unsupported
+        self._book_optional(component, case, size_label, unsupported, report)
         for warning in response.get("warnings", [])[:1]:
             if not any(a.startswith("warns while running") for a in report.advisories):
                 report.advisories.append(f"warns while running: {warning}")
@@ -308,10 +378,10 @@ class Judge:
                 continue
             first = not ev.comparisons
             for q in component.quantities_for(source.base, case.dtype):
-                if q not in expected:
+                if q not in expected or q in unsupported:
                     continue
                 rec, comparison = self._compare(component, case, size_label, source, q, actual.get(q),
-                                                expected[q], tol_dtype, sample)
+                                                expected[q], tol_dtype, sample, float64_of(expected, q))
                 report.checks.append(rec)
                 if first:
                     ev.comparisons[q], ev.records[q] = comparison, rec
@@ -326,9 +396,20 @@ class Judge:
         self._driver_findings(component, case, size_label, ev, response, report)
         return ev
 
-    def _compare(self, component, case, size_label, source, q, actual, expected, tol_dtype, sample):
+    def _book_optional(self, component, case, size_label, unsupported: dict, report) -> None:
+        """Quantities of a call the book never makes, which the implementation does not support: not judged,
+        an advisory (judging.md: "judged only where the implementation supports it")."""
+        for q, why in unsupported.items():
+            report.checks.append(self._record(component, case, size_label, oracle="implementation", quantity=q,
+                                              status="skipped", message=f"book behaviour (advisory): {why['call']} "
+                                                                        f"raised {why['raised']}"))
+            report.advisories.append(f"not judged, a book behaviour: {why['call']} is not supported (it raised "
+                                     f"{why['raised'].split(':')[0]})")
+
+    def _compare(self, component, case, size_label, source, q, actual, expected, tol_dtype, sample,
+                 expected64=None):
         tolerance = component.tolerance(q, tol_dtype, source.base)
-        c = comparison_of(actual, expected, tolerance, q, sample.steps)
+        c = comparison_of(actual, expected, tolerance, q, sample.steps, expected64)
         step = _time_step(sample, np.shape(expected), c.where) if not c.problem else None
         rec = self._record(component, case, size_label, oracle=source.name, quantity=q,
                            status="pass" if c.ok else "fail",
@@ -417,9 +498,12 @@ class Judge:
         if "exception" in response:
             return
         for item in response["checks"]:
+            if item.get("book_optional"):       # a method the book's class does not have, absent: an advisory
+                report.advisories.append(f"not judged, a book behaviour: {item['message'].split(': not judged')[0]}")
             report.checks.append(CheckRecord(
                 id=f"{component.id}/{item['quantity']}/contract", oracle="contract", quantity=item["quantity"],
-                status="pass" if item["ok"] else "fail", message=item["message"], hint=item["hint"],
+                status="skipped" if item.get("book_optional") else "pass" if item["ok"] else "fail",
+                message=item["message"], hint=item["hint"],
                 repro=None if item["ok"] else (f"python -m reference {shlex.quote(self.settings.impl_label)} "
                                                f"--only {shlex.quote(component.id)}")))
 
@@ -429,12 +513,13 @@ class Judge:
         info = self.runner.info
         report = Report(
             implementation={"name": info.get("name"), "form": info.get("form"), "path": info.get("path"),
-                            "spec": self.settings.impl_label, "load_errors": info.get("load_errors", {})},
+                            "spec": self.settings.impl_label, "load_errors": info.get("load_errors", {}),
+                            "files": info.get("files", []), "ignored_files": info.get("ignored_files", [])},
             suite_version=SUITE_VERSION, environment=frameworks.versions(),
             oracles=describe_sources(self.sources),
             settings={"oracle": self.settings.oracle, "dtypes": list(self.settings.dtypes),
                       "seed": self.settings.seed, "sizes": self.settings.sizes, "only": self.settings.only,
-                      "aliases": self.settings.aliases})
+                      "aliases": self.settings.aliases, "fix": self.settings.fix})
         for component in self.components:
             report.components.append(self.judge(component))
         report.advisories.extend(info.get("advisories", []))
@@ -448,5 +533,6 @@ class Judge:
                 grouped.setdefault(a, []).append(c.name)
         report.advisories.extend(f"{', '.join(names)}: {a}" for a, names in grouped.items())
         report.advisories = list(dict.fromkeys(report.advisories))
+        report.nothing_judged = unjudged.reason(report, info)      # exit status 2 (judging.md)
         report.elapsed_seconds = time.perf_counter() - started
         return report

@@ -7,6 +7,14 @@
   beyond the book (nan when every label is ignored): if the failing
   quantities show exactly the book's behaviour, the same.
 
+Calls and methods the book never makes or has are not judged unless the
+implementation supports them (judging.md): a driver runs such a call through
+``reference.registry.book_optional.attempt`` (``TimeDropout[eval]``'s
+backward), and ``reference.registry.contract.NOT_IN_BOOK`` lists methods
+the book's class lacks (``TimeBiLSTM.reset_state``); the judge reports both
+as ``skipped`` with a "not judged, a book behaviour" advisory
+(``Judge._book_optional``, ``Judge._contract``).
+
 Float32 computation (returned float32, or float32 intermediates) is handled
 in ``reference.judging.judge`` itself (``_judge_case``, ``_fallback_precision``).
 """

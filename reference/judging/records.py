@@ -17,8 +17,11 @@ def computes_in_float32(quantities: dict) -> list[str]:
     return [q for q, v in quantities.items() if _is_float_array(v) and v.dtype.itemsize < 8]
 
 
-def comparison_of(actual, reference, tolerance, quantity: str, steps: int) -> Comparison:
-    """``compare`` after turning what the implementation returned into something comparable."""
+def comparison_of(actual, reference, tolerance, quantity: str, steps: int, reference64=None) -> Comparison:
+    """``compare`` after turning what the implementation returned into something comparable.
+
+    reference64: for a float32 case, the oracle's result on the sample in float64 (the cancellation term).
+    """
     ref = np.asarray(reference)
     if isinstance(actual, Described):
         return Comparison(quantity, ok=False, problem=f"returned {actual.description}; expected an ndarray "
@@ -28,7 +31,7 @@ def comparison_of(actual, reference, tolerance, quantity: str, steps: int) -> Co
                                                       f"of shape {ref.shape}")
     if isinstance(actual, dict):
         return Comparison(quantity, ok=False, problem=f"returned a dict; expected an ndarray of shape {ref.shape}")
-    return compare(actual, reference, tolerance, quantity=quantity, steps=steps)
+    return compare(actual, reference, tolerance, quantity=quantity, steps=steps, expected64=reference64)
 
 
 def _time_step(sample, array_shape, index) -> int | None:
@@ -45,7 +48,7 @@ def message_of(c: Comparison, step: int | None) -> str:
     pct = 100.0 * c.mismatched / max(c.total, 1)
     at = f" at {c.where}" + (f" (time step t={step})" if step is not None else "")
     return (f"not close: {c.mismatched}/{c.total} elements ({pct:.0f}%) differ; greatest abs diff "
-            f"{c.max_abs_error:.2e}{at}, greatest rel diff {c.max_rel_error:.2e}; allowed {c.allowed:.2e}")
+            f"{c.max_abs_error:.2e}{at}, greatest rel diff {c.max_rel_error:.2e}; allowed {c.allowance()}")
 
 
 def per_step_errors(actual, reference, T: int) -> list[float] | None:

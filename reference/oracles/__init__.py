@@ -30,7 +30,7 @@ from reference.registry.component import Component, Sample
 # heavy at module level either; the framework comes from reference.oracles.frameworks).
 # One adapter module per framework and chapter, in the registry's chapter order.
 CHAPTERS = ("layers", "time", "attention", "seq2seq", "word2vec", "models", "training", "optim",
-            "grad_utils")
+            "grad_utils", "text")
 ADAPTER_MODULES = {
     "torch": [f"reference.oracles.torch_{c}" for c in CHAPTERS],
     # word2vec is judged by torch only (issue 5): no Keras module for it.

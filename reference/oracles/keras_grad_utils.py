@@ -2,9 +2,12 @@
 
 clip_grads: ``keras.optimizers.SGD(learning_rate=1, global_clipnorm=max_norm)``
 applied to zero variables, so each variable ends at minus its clipped
-gradient. Keras's global clip has no epsilon (max_norm / total instead of
-max_norm / (total + 1e-6)): a declared float64 divergence above the
-threshold (reference/registry/grad_utils.py).
+gradient. Keras's global clip has no epsilon: it scales by
+min(1, max_norm / total) where the book scales by min(1, max_norm / (total
++ 1e-6)) (pinned in tests/test_optimizer_divergences.py). Keras's result is
+corrected by the ratio of the two closed-form rates (total from the sample
+in float64), so every quantity is judged against Keras too: Keras still
+decides which tensors are clipped and by which global norm.
 
 remove_duplicate: the tied models written the Keras way: an ``Embedding``
 layer called several times (shared), or whose ``embeddings`` variable is
@@ -17,7 +20,7 @@ import numpy as np
 
 from reference.oracles import frameworks
 from reference.oracles import adapter
-from reference.registry.grad_utils import CLIP_GRADS, clip_summary
+from reference.registry.grad_utils import CLIP_EPS, CLIP_GRADS, clip_summary, global_norm
 
 
 @adapter("keras", "clip_grads")
@@ -27,8 +30,18 @@ def keras_clip_grads(sample):
     variables = [keras.Variable(np.zeros_like(sample.inputs[k]), dtype=dtype) for k in CLIP_GRADS]
     optimizer = keras.optimizers.SGD(learning_rate=1.0, global_clipnorm=float(sample.init_kwargs["max_norm"]))
     optimizer.apply([tf.constant(sample.inputs[k]) for k in CLIP_GRADS], variables)
-    out = {k: -np.array(v.numpy()) for k, v in zip(CLIP_GRADS, variables)}
+    correction = _book_rate_over_keras_rate(sample)
+    out = {k: -np.array(v.numpy()) * np.asarray(correction, dtype=dtype) for k, v in zip(CLIP_GRADS, variables)}
     return {**out, **clip_summary(out)}
+
+
+def _book_rate_over_keras_rate(sample) -> float:
+    """min(1, max_norm / (total + 1e-6)) / min(1, max_norm / total): the book's epsilon, in closed form."""
+    max_norm = float(sample.init_kwargs["max_norm"])
+    total = global_norm([sample.inputs[k] for k in CLIP_GRADS])
+    if total == 0.0:
+        return 1.0
+    return min(1.0, max_norm / (total + CLIP_EPS)) / min(1.0, max_norm / total)
 
 
 def _embedding(keras, weights, dtype):

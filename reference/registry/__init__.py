@@ -33,6 +33,7 @@ CHAPTER_MODULES = (
     "reference.registry.grad_utils",
     "reference.registry.time_cells",
     "reference.registry.time_layers",
+    "reference.registry.text",
 )
 
 
@@ -76,4 +77,18 @@ def oracle_pairs() -> list[tuple[Component, str, str, str]]:
     return out
 
 
-__all__ = ["checks", "oracle_pairs", "COMPONENTS", "Component", "Divergence", "Override", "Sample", "by_oracle", "get"]
+def single_oracle() -> dict[str, tuple[str, ...]]:
+    """Components (by name) no entry of which has two oracles to cross-check, with their one oracle.
+
+    Every other component has two or more independent oracles that must agree
+    (``oracle_pairs``); the README names these exceptions (tests/test_readme.py).
+    """
+    paired = {c.name for c, *_ in oracle_pairs()}
+    out: dict[str, tuple[str, ...]] = {}
+    for c in COMPONENTS:
+        if c.name not in paired:
+            out[c.name] = tuple(dict.fromkeys(out.get(c.name, ()) + c.oracles))
+    return out
+
+
+__all__ = ["checks", "oracle_pairs", "single_oracle", "COMPONENTS", "Component", "Divergence", "Override", "Sample", "by_oracle", "get"]

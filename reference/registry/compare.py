@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reference.registry.tolerances import Tolerance
+from reference.registry.tolerances import CANCELLATION, Tolerance
 
 
 @dataclass
@@ -25,12 +25,19 @@ class Comparison:
     max_abs_error: float = float("nan")
     max_rel_error: float = float("nan")
     allowed: float = float("nan")
+    plain_allowed: float = float("nan")  # the allowance without the float32 cancellation term
     where: tuple[int, ...] | None = None   # index of the greatest absolute difference
     mismatched: int = 0
     total: int = 0
     problem: str = ""             # a shape/dtype/NaN/missing problem instead of numbers
     context: str = ""             # "float32 N=3 D=4 H=5 seed=1234"
     notes: list[str] = field(default_factory=list)
+
+    def allowance(self) -> str:
+        """``allowed``, saying when the float32 cancellation term set it."""
+        if self.allowed > self.plain_allowed:
+            return f"{self.allowed:.2e} (the oracle's own float32 error here x {CANCELLATION:g})"
+        return f"{self.allowed:.2e}"
 
     def message(self) -> str:
         head = f"{self.quantity} [{self.context}]" if self.context else self.quantity
@@ -43,11 +50,25 @@ class Comparison:
             lines = [
                 f"{head}: not close",
                 f"  mismatched {self.mismatched}/{self.total} ({pct:.0f}%)",
-                f"  greatest abs diff {self.max_abs_error:.2e} at {self.where}; allowed {self.allowed:.2e}",
+                f"  greatest abs diff {self.max_abs_error:.2e} at {self.where}; allowed {self.allowance()}",
                 f"  greatest rel diff {self.max_rel_error:.2e}",
             ]
         lines += [f"  {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+class Expected(dict):
+    """An oracle's quantities; for a float32 case also ``float64``: quantity -> the same oracle's float64
+    results for that case, which measure the oracle's own float32 rounding (``Tolerance.allowed``)."""
+
+    def __init__(self, quantities: dict, float64: dict | None = None):
+        super().__init__(quantities)
+        self.float64 = dict(float64 or {})
+
+
+def float64_of(reference, quantity: str):
+    """The float64 counterpart of one quantity of ``reference`` (None for a plain dict)."""
+    return getattr(reference, "float64", {}).get(quantity)
 
 
 def _as_array(value):
@@ -61,13 +82,17 @@ def _as_array(value):
 
 
 def compare(actual, expected, tolerance: Tolerance, *, quantity: str, context: str = "",
-            steps: int = 1) -> Comparison:
+            steps: int = 1, expected64=None) -> Comparison:
     """Compare ``actual`` with the reference ``expected`` under ``tolerance``.
 
     steps: the sequence length the quantity was accumulated over (BPTT budget).
+    expected64: for a float32 reference, the same oracle's float64
+    result(s) for this case (the cancellation term of ``Tolerance.allowed``).
     Scalars compare as 0-d arrays. A missing value, a shape mismatch or a
     non-finite value where the reference is finite is a failure with a
-    ``problem`` sentence instead of numbers.
+    ``problem`` sentence instead of numbers. Where the reference is not
+    finite it must be matched exactly (inf of the same sign, nan where nan),
+    and the allowed error is computed from the finite reference values only.
     """
     a, e = _as_array(actual), _as_array(expected)
     base = dict(quantity=quantity, context=context)
@@ -84,32 +109,51 @@ def compare(actual, expected, tolerance: Tolerance, *, quantity: str, context: s
             note = ""
         return Comparison(ok=False, problem=f"shape {a.shape}, expected {e.shape}{note}", **base)
     a64, e64 = a.astype(np.float64), e.astype(np.float64)
-    allowed = tolerance.allowed(e64, steps)
-    bad_finite = ~np.isfinite(a64) & np.isfinite(e64)
+    finite = np.isfinite(e64)
+    plain_allowed = tolerance.allowed(e64[finite], steps)
+    allowed = max(plain_allowed, tolerance.cancellation_term(e64[finite], _finite_part(expected64, e64.shape, finite)))
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.asarray(np.abs(a64 - e64))
     diff[np.isnan(diff)] = np.inf
-    both_inf = np.isinf(a64) & np.isinf(e64) & (np.sign(a64) == np.sign(e64))
-    diff[both_inf] = 0.0
-    rel = np.asarray(diff / np.maximum(np.abs(e64), np.finfo(np.float64).tiny))
+    # Non-finite references are matched exactly: the same infinity, nan where nan.
+    exact = (a64 == e64) | (np.isnan(a64) & np.isnan(e64))
+    diff[~finite] = np.where(exact[~finite], 0.0, np.inf)
+    rel = np.where(finite, diff / np.maximum(np.abs(np.where(finite, e64, 1.0)), np.finfo(np.float64).tiny), diff)
     bad = diff > allowed
     n_bad = int(bad.sum())
     where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.size else None
     result = Comparison(
         ok=n_bad == 0, max_abs_error=float(diff.max()) if diff.size else 0.0,
-        max_rel_error=float(rel.max()) if rel.size else 0.0, allowed=allowed, where=where,
+        max_rel_error=float(rel.max()) if rel.size else 0.0, allowed=allowed, plain_allowed=plain_allowed, where=where,
         mismatched=n_bad, total=int(diff.size), **base,
     )
-    if bad_finite.any():
-        first = tuple(int(i) for i in np.argwhere(bad_finite)[0])
-        result.problem = f"non-finite value {a64[first]} at {first} where the reference is {e64[first]:.6g}"
+    wrong_kind = (~np.isfinite(a64) & finite) | (~finite & ~exact)
+    if wrong_kind.any():
+        first = tuple(int(i) for i in np.argwhere(wrong_kind)[0])
+        result.problem = f"non-finite value {a64[first]} at {first} where the reference is {e64[first]:.6g}" \
+            if finite[first] else f"value {a64[first]:.6g} at {first} where the reference is {e64[first]}"
     return result
 
 
+def _finite_part(expected64, shape, finite):
+    """The float64 results' values where the reference is finite (those that fit it, are numeric and finite)."""
+    if expected64 is None:
+        return None
+    out = []
+    for r in (expected64 if isinstance(expected64, (list, tuple)) else [expected64]):
+        r = _as_array(r)
+        if r is not None and r.shape == shape and r.dtype.kind in "fiub":
+            r = r.astype(np.float64)[finite]
+            if np.all(np.isfinite(r)):
+                out.append(r)
+    return out
+
+
 def assert_close(actual, expected, tolerance: Tolerance, *, quantity: str, context: str = "",
-                 steps: int = 1) -> None:
+                 steps: int = 1, expected64=None) -> None:
     """``compare`` that raises AssertionError with the full message (for plain tests)."""
     __tracebackhide__ = True
-    result = compare(actual, expected, tolerance, quantity=quantity, context=context, steps=steps)
+    result = compare(actual, expected, tolerance, quantity=quantity, context=context, steps=steps,
+                     expected64=expected64)
     if not result.ok:
         raise AssertionError(result.message())

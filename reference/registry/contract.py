@@ -57,10 +57,21 @@ def _method(obj, name):
     return fn if callable(fn) else None
 
 
+# Methods the book's class does not have: judged only when the implementation defines them (judging.md).
+NOT_IN_BOOK = {"TimeBiLSTM": ("reset_state", "set_state")}
+
+
+def _absent(obj, component, name):
+    """(ok, message) for a method ``obj`` does not define: ``None`` (not judged) where the book has none."""
+    if name in NOT_IN_BOOK.get(component.name, ()):
+        return None, f"has no {name} method, like the book's {component.name}: not judged"
+    return False, f"has no {name} method"
+
+
 def _reset_state(obj, component):
     fn = _method(obj, "reset_state")
     if fn is None:
-        return False, "has no reset_state method"
+        return _absent(obj, component, "reset_state")
     if not _callable_as(fn):
         return False, f"reset_state{_signature(fn)} cannot be called as reset_state()"
     return True, "reset_state() ok"
@@ -69,7 +80,7 @@ def _reset_state(obj, component):
 def _set_state_h(obj, component):
     fn = _method(obj, "set_state")
     if fn is None:
-        return False, "has no set_state method"
+        return _absent(obj, component, "set_state")
     if not _callable_as(fn, "h"):
         return False, f"set_state{_signature(fn)} cannot be called as set_state(h)"
     return True, "set_state(h) ok"
@@ -78,7 +89,7 @@ def _set_state_h(obj, component):
 def _set_state_hc(obj, component):
     fn = _method(obj, "set_state")
     if fn is None:
-        return False, "has no set_state method"
+        return _absent(obj, component, "set_state")
     forms = {"set_state(h)": ((("h",), {})), "set_state(h, c)": (("h", "c"), {}),
              "set_state(h, c=c)": (("h",), {"c": "c"})}
     bad = [label for label, (a, k) in forms.items() if not _callable_as(fn, *a, **k)]
@@ -170,13 +181,18 @@ def rules_for(component) -> list[Rule]:
 
 
 def evaluate(component, obj) -> list[dict]:
-    """Every rule for ``component`` on the implementation's ``obj``."""
+    """Every rule for ``component`` on the implementation's ``obj``.
+
+    ``book_optional`` is True where the rule judged nothing: a method the book's class does not have
+    (``NOT_IN_BOOK``) is absent, which is an advisory, not a failure.
+    """
     out = []
     for rule in rules_for(component):
         try:
             ok, message = rule.check(obj, component)
         except Exception as exc:  # noqa: BLE001 - a crash in the student's code is a failed check
             ok, message = False, f"{type(exc).__name__}: {exc}"
-        out.append({"quantity": rule.quantity, "ok": bool(ok), "message": message,
-                    "hint": "" if ok else f"expected: {rule.hint}"})
+        out.append({"quantity": rule.quantity, "ok": ok is None or bool(ok), "message": message,
+                    "hint": "" if ok or ok is None else f"expected: {rule.hint} (see: scratch-conformance contract "
+                                                                  f"{component.name})", "book_optional": ok is None})
     return out

@@ -5,6 +5,8 @@ each entry says which oracles judge which quantities.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from reference.registry import cases as C
@@ -168,7 +170,8 @@ def sample_embedding(case):
     rng = case.rng()
     V, D = case["V"], case["D"]
     idx = rng.integers(0, V, size=(case["N"], case["T"]))
-    idx.flat[-1] = idx.flat[0]  # a repeated id: gradients must accumulate
+    idx[0, -1] = idx[0, 0]      # an id repeated within a row and
+    idx.flat[-1] = idx.flat[0]  # across rows: gradients must accumulate
     return Sample(case, params={"W": C.telling(rng, (V, D), case.dtype)}, inputs={"idx": idx},
                   dout=C.upstream(rng, idx.shape + (D,), case.dtype))
 
@@ -183,6 +186,55 @@ def sample_embedding_dot(case):
                   dout=C.upstream(rng, (N,), case.dtype), differentiable=("h",))
 
 
+# -- large magnitudes (judging.md: "checks reach the edges of the input space") -------------------
+
+# |x| ~ 1e3: exp overflows beyond 88 in float32 and 709 in float64, so only a
+# max-shifted softmax (the book's) or a sigmoid through exp(-|x|) or a log
+# with the 1e-7 epsilon stays finite; naive formulas return nan or inf.
+LARGE_MAGNITUDE = 1e3
+
+
+def at_large_magnitude(sample_fn, name: str, per_row: bool):
+    """``sample_fn``'s sample with +-LARGE_MAGNITUDE (alternating signs) added to input ``name``.
+
+    per_row: one offset per row of the last axis (logits: softmax is shift
+    invariant, so the spread, and the answer's conditioning, stay those of
+    the telling sample); else one per element (sigmoid: saturates).
+    """
+    def sample(case):
+        s = sample_fn(case)
+        x = s.inputs[name]
+        shape = x.shape[:-1] + (1,) if per_row else x.shape
+        signs = np.where(np.arange(int(np.prod(shape))) % 2 == 0, 1.0, -1.0).reshape(shape)
+        return dataclasses.replace(s, inputs={**s.inputs, name: (x + signs * LARGE_MAGNITUDE).astype(x.dtype)})
+    return sample
+
+
+def sample_cross_entropy_saturated(case):
+    """y = softmax of logits spread over ~1e3 (exact zeros and ones); every other label on a zero-probability class.
+
+    The book's 1e-7 keeps -log(0 + 1e-7) = 16.1 finite; a plain log(y) is inf.
+    """
+    rng = case.rng()
+    N, Cn = case["N"], case["C"]
+    logits = C.telling(rng, (N, Cn), np.float64, scale=1.0) * LARGE_MAGNITUDE
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    y = (e / e.sum(axis=1, keepdims=True)).astype(case.dtype)
+    t = C.labels(rng, (N,), Cn)
+    t[::2] = logits[::2].argmin(axis=1)
+    return Sample(case, inputs={"y": y, "t": t})
+
+
+def _sample_softmax_2d(case):
+    rng = case.rng()
+    return Sample(case, inputs={"x": bounded(C.telling(rng, (case["N"], case["C"]), case.dtype, scale=2.0))})
+
+
+LARGE_HINTS = {
+    "out": "at |x| ~ 1e3 exp overflows: subtract the row's max before exp (softmax), compute sigmoid from "
+           "exp(-|x|), and keep the 1e-7 inside the log of the losses",
+    "dx": "at |x| ~ 1e3 the gradient must stay finite: y - t with a stable y",
+}
 FRAMEWORKS = ("torch", "keras")
 ALL = ("torch", "keras", "fd64")
 
@@ -235,4 +287,16 @@ ENTRIES = (
                            "(dW[idx] = dout keeps only the last)"}),
     Component("EmbeddingDot", "layer", "layers", sample_embedding_dot,
               {"N": SMALL, "V": (1, 9), "D": FEATURES}, ALL, ("out", "dh", "dW")),
+    # large magnitudes: the frameworks' stable forms judge (no fd64: differences of a saturated forward)
+    Component("softmax", "function", "functions", at_large_magnitude(_sample_softmax_2d, "x", per_row=True),
+              {"N": SMALL, "C": FEATURES}, FRAMEWORKS, ("out",), variant="large-logits", hints=LARGE_HINTS),
+    Component("cross_entropy_error", "function", "functions", sample_cross_entropy_saturated,
+              {"N": SMALL, "C": (2, 7)}, FRAMEWORKS, ("out",), variant="saturated",
+              hints={"out": "y holds exact zeros: -log(y[n, t[n]] + 1e-7), the epsilon inside the log"}),
+    Component("Softmax", "layer", "layers", at_large_magnitude(sample_softmax_layer, "x", per_row=True),
+              {"N": SMALL, "C": FEATURES}, FRAMEWORKS, ("out", "dx"), variant="large-logits", hints=LARGE_HINTS),
+    Component("SoftmaxWithLoss", "loss", "layers", at_large_magnitude(sample_softmax_with_loss, "x", per_row=True),
+              {"N": SMALL, "C": (2, 7)}, FRAMEWORKS, ("out", "dx"), variant="large-logits", hints=LARGE_HINTS),
+    Component("SigmoidWithLoss", "loss", "layers", at_large_magnitude(sample_sigmoid_with_loss, "x", per_row=False),
+              {"N": SMALL}, FRAMEWORKS, ("out", "dx"), variant="large-logits", hints=LARGE_HINTS),
 )

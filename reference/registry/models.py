@@ -128,7 +128,8 @@ def copy_params(model, order, values: dict) -> None:
     if len(model.params) != len(order):
         listed = ", ".join(n + (".T" if t else "") for n, t in order)
         raise ValueError(f"{type(model).__name__}: params has {len(model.params)} entries; "
-                         f"the contract's order is [{listed}]")
+                         f"the contract's order is [{listed}] (see: scratch-conformance contract "
+                         f"{type(model).__name__})")
     for param, (name, transposed) in zip(model.params, order):
         value = values[name].T if transposed else values[name]
         if param.shape != value.shape:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference.registry import book_optional
 from reference.registry import cases as C
 from reference.registry.recurrent_drive import Guard
 from reference.registry.component import Component, Divergence, Sample
-from reference.registry.layers import bounded
+from reference.registry.layers import LARGE_HINTS, at_large_magnitude, bounded
 
 SEQ = {"N": (1, 4), "T": (1, 6)}
 # torch and Keras, no fd64: cross-checking finite differences with Keras runs
@@ -39,7 +40,8 @@ def sample_time_embedding(case):
     rng = case.rng()
     N, T, V, D = case["N"], case["T"], case["V"], case["D"]
     xs = rng.integers(0, V, size=(N, T))
-    xs.flat[-1] = xs.flat[0]  # a repeated id: its gradients must accumulate
+    xs[0, -1] = xs[0, 0]      # an id repeated within a row (over time) and
+    xs.flat[-1] = xs.flat[0]  # across rows: its gradients must accumulate
     return Sample(case, params={"W": C.telling(rng, (V, D), case.dtype)}, inputs={"xs": xs},
                   dout=C.upstream(rng, (N, T, D), case.dtype))
 
@@ -122,15 +124,29 @@ def time_dropout_mask(sample) -> np.ndarray:
 
 
 def run_time_dropout(cls, sample):
-    """Fresh layer (train_flg left at its default for training; set False for eval), seeded forward, backward."""
+    """Fresh layer (train_flg left at its default for training; set False for eval), seeded forward, backward.
+
+    The book never calls backward after an eval-mode forward (its TimeDropout
+    has no mask then): in eval mode that backward is judged where it runs,
+    and otherwise reported as unsupported (``book_optional``), an advisory.
+    """
     guard = Guard(sample)
     layer = cls(**sample.init_kwargs)
-    if not sample.forward_kwargs["train_flg"]:
+    train = sample.forward_kwargs["train_flg"]
+    if not train:
         layer.train_flg = False
     np.random.seed(sample.np_seed)
-    out = layer.forward(guard.inputs["xs"])
-    dxs = layer.backward(np.array(sample.dout, copy=True))
-    return guard.finish({"out": np.array(out, copy=True), "dxs": np.array(dxs, copy=True)})
+    quantities = {"out": np.array(layer.forward(guard.inputs["xs"]), copy=True)}
+
+    def backward():
+        return {"dxs": np.array(layer.backward(np.array(sample.dout, copy=True)), copy=True)}
+
+    if train:
+        quantities.update(backward())
+    else:
+        book_optional.attempt(quantities, ("dxs",), backward, "backward after an eval-mode forward (the book "
+                                                                "never calls it; its TimeDropout keeps no mask then)")
+    return guard.finish(quantities)
 
 
 def sample_time_output_with_loss(case):
@@ -168,12 +184,21 @@ ENTRIES = (
     Component("TimeSoftmaxWithLoss", "loss", "time_layers", sample_time_softmax_with_loss("all-ignored"),
               {**SEQ, "V": (2, 8)}, ALL, ("out", "dxs"), variant="all-ignored",
               divergences=(ALL_IGNORED,),
-              hints={"out": "every label ignored: return 0.0 (the contract's decision), not nan",
+              hints={"out": "every label ignored: return 0.0 (the contract's decision; see: scratch-conformance "
+                            "contract TimeSoftmaxWithLoss), not nan",
                      "dxs": "every label ignored: the gradient is all zeros (no nan)"}),
     Component("TimeSigmoidWithLoss", "loss", "time_layers", sample_time_sigmoid_with_loss, SEQ, ALL,
               ("out", "dxs"),
               hints={"out": "mean over all N*T of -log(p + 1e-7), p the probability of the target",
                      "dxs": "dxs = (sigmoid(xs) - ts) * dout / (N*T)"}),
+    Component("TimeSoftmaxWithLoss", "loss", "time_layers",
+              at_large_magnitude(sample_time_softmax_with_loss("labels"), "xs", per_row=True),
+              {**SEQ, "V": (2, 8)}, ALL, ("out", "dxs"), variant="large-logits",
+              hints={**SOFTMAX_HINTS, "out": LARGE_HINTS["out"]}),
+    Component("TimeSigmoidWithLoss", "loss", "time_layers",
+              at_large_magnitude(sample_time_sigmoid_with_loss, "xs", per_row=False), SEQ, ALL, ("out", "dxs"),
+              variant="large-logits", hints={"out": LARGE_HINTS["out"], "dxs": "dxs = (sigmoid(xs) - ts) * dout / "
+                                                                              "(N*T), finite at |x| ~ 1e3"}),
     Component("TimeDropout", "custom", "time_layers", sample_time_dropout(True), {**SEQ, "D": (1, 5)}, ALL,
               ("out", "dxs"), run=run_time_dropout, variant="train",
               hints={"out": "inverted dropout: xs * (rand > ratio) / (1 - ratio), one np.random.rand(*xs.shape) "

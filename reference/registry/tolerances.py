@@ -4,25 +4,35 @@ A comparison allows, for each element, an absolute error of
 
     rel_to_max * max(max|ref|, floor) * budget(T)    (taken as 1 if both are 0)
 
+and, in float32, at least
+
+    CANCELLATION * max|oracle32 - oracle64|          (per quantity)
+
 i.e. a relative tolerance taken against the *largest* reference value: pure
 elementwise rtol fails on entries near zero, where cancellation leaves
 rounding-sized absolute errors, while rounding errors of sums and products
-scale with the largest magnitudes involved. ``floor`` (0 unless a component
-declares its ``operand_scale``) covers results much smaller than the
-operands they are computed from: a single-element h = o * tanh(f*c + g*i)
-that cancels to 0.01, or gradients all scaled by a saturated tanh's
-1 - h**2, carry rounding errors of the operands' size (measured below).
+scale with the largest magnitudes involved. Where a whole result is much
+smaller than the operands it is computed from (a softmax gradient at N=1, a
+sum of gradients that cancels), every float32 computation of it, the
+oracle's included, carries rounding errors of the operands' size: the
+second term measures the oracle's own float32 error on that very case
+(``oracle64``: the same oracle in float64; see CANCELLATION).
+``floor`` (0 unless a component declares its ``operand_scale``) bounds the
+scale from below in float64 only (float64 has no wider oracle to measure its
+own error against; float32 tolerances ignore it, see ``with_floor``).
 ``budget(T) = max(1, T / T0)``
 lets the allowance grow linearly with the number of time steps a BPTT
 gradient has been accumulated over (rounding errors add up step by step).
+Non-finite reference values are matched exactly (registry.compare).
 
 Numbers were measured on this machine with torch 2.13 (CPU), TensorFlow 2.21
-with Keras 3.15 and NumPy 2.4 (``python -m reference.frontends.measure`` reprints them).
+with Keras 3.15 and NumPy 2.4 (``python -m reference.frontends.measure`` reprints them;
+``--float32-budget`` the float32 rule).
 A tolerance changes only with a new measurement written beside it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,12 +45,14 @@ class Tolerance:
     steps_per_budget: T0 of the sequence budget; None for non-recurrent quantities.
     reason: the evidence, printed with a failure.
     floor: the smallest scale the error is measured against (see the module docstring).
+    cancellation: k of the float32 cancellation term (see CANCELLATION); 0 for none.
     """
 
     rel_to_max: float
     steps_per_budget: int | None = None
     reason: str = ""
     floor: float = 0.0
+    cancellation: float = 0.0
 
     def __post_init__(self):
         if not self.rel_to_max > 0:
@@ -54,27 +66,79 @@ class Tolerance:
             return 1.0
         return max(1.0, steps / self.steps_per_budget)
 
-    def allowed(self, ref: np.ndarray, steps: int = 1) -> float:
-        """The absolute error allowed for every element of ``ref``."""
+    def allowed(self, ref: np.ndarray, steps: int = 1, reference64=None) -> float:
+        """The absolute error allowed for every element of ``ref``.
+
+        reference64: the same oracle's float64 result(s) for this float32
+        case (one array or several); with ``cancellation`` set, the allowance
+        is at least ``cancellation x max|ref - reference64|`` (the oracle's
+        own float32 error, the largest over the float64 results).
+        """
         ref = np.asarray(ref, dtype=np.float64)
         scale = max(float(np.max(np.abs(ref))) if ref.size else 0.0, self.floor)
-        return self.rel_to_max * (scale if scale > 0 else 1.0) * self.budget(steps)
+        allowed = self.rel_to_max * (scale if scale > 0 else 1.0) * self.budget(steps)
+        return max(allowed, self.cancellation_term(ref, reference64))
+
+    def cancellation_term(self, ref: np.ndarray, reference64=None) -> float:
+        """``cancellation x max|ref - reference64|``; 0 without a float64 result of the same shape."""
+        if not self.cancellation or reference64 is None:
+            return 0.0
+        results = reference64 if isinstance(reference64, (list, tuple)) else [reference64]
+        ref = np.asarray(ref, dtype=np.float64)
+        worst = 0.0
+        for r in results:
+            r = np.asarray(r, dtype=np.float64)
+            if r.shape == ref.shape and r.size:
+                worst = max(worst, float(np.max(np.abs(ref - r))))
+        return self.cancellation * worst
 
     def scaled(self, factor: float, reason: str) -> "Tolerance":
         """An override: this tolerance times ``factor``, with the reason for it."""
-        return Tolerance(self.rel_to_max * factor, self.steps_per_budget, reason, self.floor)
+        return replace(self, rel_to_max=self.rel_to_max * factor, reason=reason)
 
     def with_floor(self, floor: float) -> "Tolerance":
-        """This tolerance measured against max(max|ref|, floor) (a component's operand scale)."""
-        return Tolerance(self.rel_to_max, self.steps_per_budget, self.reason, max(self.floor, floor))
+        """This tolerance measured against max(max|ref|, floor) (a component's operand scale).
+
+        Not for a tolerance with a cancellation term (float32): that term
+        measures, on each case, what the floor estimated, and a floor would
+        hide a 1e-3 relative error in a result much smaller than its operands
+        (tests/test_mutations.py, unit sizes).
+        """
+        return self if self.cancellation else replace(self, floor=max(self.floor, floor))
 
 
-# float32, single layers, at the telling, unit and drawn sizes (every dim
-# <= 7): worst |a - b| / max|ref| measured 2.1e-7 against torch and 7.5e-7
-# against Keras (Sigmoid.dx at N=D=1; Keras's sigmoid gradient rounds
-# differently). Allowed 2e-6. A 1e-3 relative perturbation of any quantity
-# is 500x larger and always fails (tests/test_mutations.py).
-F32 = Tolerance(2e-6, reason="float32 rounding, measured <= 7.5e-7 x max|ref|")
+# float32: the plain term. Single layers at the telling, unit and drawn
+# sizes: most quantities stay below 7.5e-7 x max|ref| (Sigmoid.dx vs Keras),
+# but results that cancel do not: over 21,686 drawn float32 cases (all
+# entries, torch and Keras; measure --float32-budget) impl32 differed from
+# torch32 by up to 20x this term (Affine.db at N=6 H=1: a sum of 6 dout
+# that cancels; Softmax.dx at N=1 C=5: 1.08e-7 where 8e-8 was allowed, the
+# flaky check of issue 11). Those cases are the cancellation term's.
+#
+# float32 cancellation: allowed >= CANCELLATION x max|oracle32 - oracle64|,
+# the oracle's own float32 error on the case, against two float64 results
+# of the same oracle (judging.check.with_float64): on the float32 sample
+# cast to float64 (its rounding alone) and on the float64 sample the float32
+# one rounds (its rounding plus the inputs' rounding). One estimate alone is
+# sometimes near 0 by luck where the implementation's error is not: over
+# the same 21,686 draws plus 2,410 more on the attention, seq2seq and
+# word2vec entries (whose 50x per-entry float32 factors this rule replaced)
+# the k a case needed (its error / the estimate, where the plain term fell
+# short) reached 105 with the cast sample alone (GRU[reference-wrapper,
+# student-cell].h at H=1), 15.2 with the float64 sample alone and 8.0 with
+# the larger of the two (both: AttentionWeight.dh vs torch at N=1 T=4 H=2).
+# CANCELLATION = 16: 2x that worst; worst error / allowed under the rule
+# 0.50. Golden cases hold the float64 sample's result only (the float64
+# golden case of the same seed and sizes) and judge the two fixed cases,
+# where the bundled implementation stays below 0.5 of the allowance.
+# A 1e-3 relative error stays above the allowance on every fixed case of
+# every entry and oracle (tests/test_mutations.py). Margins measured at
+# k = 4 on the fixed cases: >= 179x live, >= 19x with the float64 sample
+# alone (golden; TimeLSTM[set_state]), so >= 4.8x at k = 16.
+CANCELLATION = 16.0
+
+F32 = Tolerance(2e-6, reason="float32 rounding, measured <= 7.5e-7 x max|ref| where nothing cancels; at least "
+                           "CANCELLATION x the oracle's own float32 error on the case", cancellation=CANCELLATION)
 
 # float64, single layers: measured <= 8.1e-16 x max|ref| (a few ulps).
 # Allowed 1e-12 leaves room for longer sums; 1e-3 perturbations fail.
@@ -98,7 +162,8 @@ F64 = Tolerance(1e-12, reason="float64 rounding, measured <= 8.1e-16 x max|ref|"
 # 1e-3 relative perturbation is still 200x above it. Grows linearly in T
 # beyond 35 steps.
 F32_BPTT = Tolerance(5e-6, steps_per_budget=35,
-                     reason="float32 BPTT, measured <= 1.73e-6 x max(max|ref|, 1) (T <= 100, N*T <= 700)")
+                     reason="float32 BPTT, measured <= 1.73e-6 x max(max|ref|, 1) (T <= 100, N*T <= 700)",
+                     cancellation=CANCELLATION)
 
 # float64 recurrent: worst 2.3e-15 at N=20 T=35 D=H=100 (torch and Keras),
 # 1.6e-15 at T=100 (N=2 D=3 H=4), ~1e-15 on drawn sizes. Allowed 1e-12:

@@ -5,13 +5,13 @@ the model, and the model imports no renderer.
 Reports: the model (``model``) and its renderings (terminal, markdown, html, json, junit)."""
 from __future__ import annotations
 
-FORMATS = ("terminal", "markdown", "html", "json", "junit")
+FORMATS = ("terminal", "markdown", "html", "json", "junit", "gradescope")
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
               ".json": "json", ".xml": "junit", ".txt": "terminal"}
 
 
-def render(report, fmt: str, color: bool = False) -> str:
-    """``report`` in one of FORMATS."""
+def render(report, fmt: str, color: bool = False, assignment: dict | None = None) -> str:
+    """``report`` in one of FORMATS (``assignment``, plain data, scores the gradescope format)."""
     if fmt == "terminal":
         from reference.report import terminal
 
@@ -32,4 +32,8 @@ def render(report, fmt: str, color: bool = False) -> str:
         from reference.report import junit
 
         return junit.render(report)
+    if fmt == "gradescope":
+        from reference.report import gradescope
+
+        return gradescope.render(report, assignment)
     raise ValueError(f"render: format must be one of {FORMATS}; got {fmt!r}")

@@ -14,7 +14,10 @@ import math
 from pathlib import Path
 
 from reference.report.model import Report
-from reference.report.terminal import LABELS, grouped_failures
+from reference.report.terminal import (LABELS, cause_text, families, grouped_failures, missing_line, not_implemented,
+                                       sandbox_line, variant_label, verified_text, _short_path)
+
+from reference.report.terminal import loaded_line, unjudged_line
 
 WORDS = {**LABELS, "fail": "fail", "error": "error"}
 
@@ -146,13 +149,35 @@ def _checks_table(component) -> str:
     return "".join(rows)
 
 
-def _component(c, folded: bool = False) -> str:
-    """One component's section; ``folded``: a further variant of a class shown above (details folded)."""
+def _fix(fix: dict, root: str | None) -> str:
+    """The verified edit, folded: a student can try on their own first."""
+    parts = ['<details class="fix"><summary>show the fix</summary>']
+    for change in fix.get("changes") or [fix]:
+        func = change.get("function") or fix.get("function")
+        parts.append(f'<div class="mono">{e(_short_path(change["file"], root))}:{e(change["line"])}'
+                     + (f' in {e(func)}' if func else "") + "</div><pre class='diff'>"
+                     + "".join(f"<span class='del'>- {e(x)}</span>\n" for x in change["old"].splitlines())
+                     + "".join(f"<span class='add'>+ {e(x)}</span>\n" for x in change["new"].splitlines())
+                     + "</pre>")
+    if fix.get("verified_on"):
+        parts.append(f"<div class='muted' title='{e('; '.join(fix['verified_on']))}'>{e(verified_text(fix))}</div>")
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def _component(c, folded: bool = False, root: str | None = None, variants=()) -> str:
+    """One component's section; ``folded``: a further variant of a class shown above (details folded);
+    ``variants``: the other failing entries of its family, folded inside it."""
     out = [f'<section class="component {e(c.status)}" id="{_anchor(c.name)}"><h3>{e(c.name)} '
            f'<span class="badge {e(c.status)}">{e(WORDS.get(c.status, c.status))}</span>'
            + (f'<span class="muted">defined in {e(c.module)}</span>' if c.module else "") + "</h3>"]
-    if c.diagnosis:
-        out.append('<ul class="diagnosis">' + "".join(f"<li>{e(d)}</li>" for d in c.diagnosis) + "</ul>")
+    if c.cause:
+        out.append(f'<p class="cause"><b>Cause:</b> {e(cause_text(c.cause))}</p>')
+    if c.fix:
+        out.append(_fix(c.fix, root))
+    diagnosis = [d for d in c.diagnosis if not (c.cause and d.startswith("cause ["))]
+    if diagnosis:
+        out.append('<ul class="diagnosis">' + "".join(f"<li>{e(d)}</li>" for d in diagnosis) + "</ul>")
     groups = list(grouped_failures(c).values())
     if folded and groups:
         quantities = ", ".join(dict.fromkeys(recs[0].quantity for recs in groups))
@@ -172,8 +197,28 @@ def _component(c, folded: bool = False) -> str:
                    + "</ul>")
     if c.checks:
         out.append(f"<details><summary>all {len(c.checks)} checks</summary>{_checks_table(c)}</details>")
+    if variants:
+        labels = ", ".join(f"{variant_label(v)} {WORDS.get(v.status, v.status)}" for v in variants)
+        out.append(f"<details class='variants'><summary>{len(variants)} more entr{'ies' if len(variants) > 1 else 'y'}"
+                   f" of {e(c.family)}: {e(labels)}</summary>"
+                   + "".join(_component(v, folded=True, root=root) for v in variants) + "</details>")
     out.append("</section>")
     return "".join(out)
+
+
+def _overview_row(c, label: str, extra: str, nested: bool = False) -> str:
+    judged = [k for k in c.checks if k.status != "skipped"]
+    passed = sum(k.status == "pass" for k in judged)
+    if c.status in ("fail", "error", "variant"):
+        note = cause_text(c.cause) if c.cause else "; ".join(c.diagnosis[:1])
+    else:
+        note = c.suggestion or "; ".join(c.advisories)
+    note = "; ".join(x for x in (extra, note) if x)
+    link = f"<a href='#{_anchor(c.name)}'>{e(label)}</a>" if c.status != "not_implemented" else e(label)
+    return (f"<tr class='row-{e(c.status)}{' nested' if nested else ''}'><td>{link}</td>"
+            f"<td><span class='badge {e(c.status)}'>{e(WORDS.get(c.status, c.status))}</span></td>"
+            f"<td class='num'>{f'{passed}/{len(judged)}' if judged else ''}</td><td>{e(c.module or '')}</td>"
+            f"<td>{e(note)}</td></tr>")
 
 
 def body(report: Report) -> str:
@@ -186,6 +231,9 @@ def body(report: Report) -> str:
     out = [f"<h1>Conformance report: {e(impl.get('spec') or impl.get('name'))}</h1>",
            f"<p class='meta'>{e(impl.get('form'))} · judged by {e(oracles)} · dtypes {e(', '.join(settings['dtypes']))}"
            f" · seed {e(settings['seed'])} · {report.elapsed_seconds:.1f} s · suite {e(report.suite_version)}</p>",
+           *([f"<p class='meta sandbox'>{e(sandbox_line(report))}</p>"] if report.sandbox else []),
+           *[f"<p class='meta loaded'>{e(line)}</p>" for line in (loaded_line(report),) if line],
+           *[f"<p class='nothing-judged'><b>{e(line)}</b></p>" for line in (unjudged_line(report),) if line],
            "<div class='cards'>"]
     for status in ("pass", "fail", "error", "variant", "not_implemented", "skipped"):
         if s.get(status) or status in ("pass", "fail", "error"):
@@ -194,35 +242,32 @@ def body(report: Report) -> str:
     if report.advisories:
         out.append("<h2>Advisories</h2><p class='meta'>Worth knowing; they never fail a component.</p>"
                    "<ul class='advisories'>" + "".join(f"<li>{e(a)}</li>" for a in report.advisories) + "</ul>")
-    bad = [c for c in report.components if c.status in ("fail", "error", "variant")]
+    root = impl.get("path")
+    groups = families(report)
+    bad = [(f, [c for c in f.members if c.status in ("fail", "error", "variant")]) for f in groups]
+    bad = [(f, members) for f, members in bad if members]
     if bad:
         out.append("<h2>What to fix</h2>")
-        shown_classes: set[str] = set()
-        for c in bad:
-            base = c.name.split("[", 1)[0]
-            out.append(_component(c, folded=base in shown_classes))
-            shown_classes.add(base)
-    shown = [c for c in report.components if c.status != "not_implemented"]
+        for f, members in bad:
+            out.append(_component(members[0], root=root, variants=members[1:]))
+    absent = set(not_implemented(report))
     out.append("<h2>Components</h2><table class='overview'><tr><th>component</th><th>status</th><th>checks passed</th>"
                "<th>module</th><th>note</th></tr>")
-    for c in shown:
-        judged = [k for k in c.checks if k.status != "skipped"]
-        passed = sum(k.status == "pass" for k in judged)
-        note = c.suggestion or ("; ".join(c.diagnosis[:1]) if c.status in ("fail", "error", "variant") else "")
-        if not note and c.advisories:
-            note = "; ".join(c.advisories)
-        link = f"<a href='#{_anchor(c.name)}'>{e(c.name)}</a>"
-        out.append(f"<tr class='row-{e(c.status)}'><td>{link}</td>"
-                   f"<td><span class='badge {e(c.status)}'>{e(WORDS.get(c.status, c.status))}</span></td>"
-                   f"<td class='num'>{f'{passed}/{len(judged)}' if judged else ''}</td><td>{e(c.module or '')}</td>"
-                   f"<td>{e(note)}</td></tr>")
+    for f in groups:
+        if f.name in absent:
+            continue
+        head = f.head
+        same = [v for v in f.variants if v.status == head.status and v.status in ("pass", "variant", "skipped")]
+        extra = f"+ {len(same)} variant{'s' if len(same) > 1 else ''} {WORDS[head.status]}" if same else ""
+        out.append(_overview_row(head, head.name, extra))
+        for v in f.variants:
+            if v not in same:
+                out.append(_overview_row(v, variant_label(v), "", nested=True))
     out.append("</table>")
-    missing = [c for c in report.components if c.status == "not_implemented"]
-    if missing:
-        items = "".join(f"<li><b>{e(c.name)}</b>" + (f" <span class='muted'>{e(c.suggestion)}</span>" if c.suggestion
-                                                     else "") + "</li>" for c in missing)
-        out.append(f"<details><summary>{len(missing)} components not implemented (never a failure)</summary>"
-                   f"<ul class='missing'>{items}</ul></details>")
+    line = missing_line(report, verbose=True)
+    if line:
+        out.append(f"<p class='meta missing'>{e(line)} (never a failure)</p>")
+    shown = [c for c in report.components if c.status != "not_implemented" or c.suggestion]
     good = [c for c in shown if c.status not in ("fail", "error", "variant")]
     if good:
         out.append("<h2>Every check of the conforming components</h2>")

@@ -6,7 +6,10 @@ for the bookkeeping of what a load added, ``numpy_compat`` for NumPy-1
 aliases, ``stubs``), the handle on a loaded implementation
 (``implementation``), the worker process and the parent's side of it
 (``worker``, ``runner``, ``protocol``: pickle-free messages), the operations
-the worker performs (``ops``) and the in-process time limit (``alarm``).
+the worker performs (``ops``), the in-process time limit (``alarm``), the
+containment of the worker (``jail``: bubblewrap, unshare, rlimits) and the
+checks that the code under test is the student's own and left the judge's
+tools alone (``integrity``).
 
 May import ``golden``, ``oracles`` (finite differences run beside the
 implementation's own forward) and ``registry``; never ``judging``,

@@ -36,6 +36,8 @@ class Implementation:
     intended: dict[str, str] = field(default_factory=dict)      # name -> module that failed before defining it
     advisories: list[str] = field(default_factory=list)
     files: set[str] = field(default_factory=set)                # source files of the implementation
+    loaded: list[str] = field(default_factory=list)   # files run to load it, relative ("common/layers.py")
+    ignored: list[str] = field(default_factory=list)  # files beside common/ not run: they define no component
 
     @classmethod
     def from_package(cls, package: str, aliases: dict[str, str] | None = None) -> "Implementation":
@@ -92,18 +94,34 @@ class Implementation:
     def suggest(self, name: str, limit: int = 3, exclude=(), want_class: bool | None = None) -> list[str]:
         """Names of the implementation that look like the contract's ``name`` (for --alias).
 
-        exclude: names that are contract names themselves (never suggested for another).
-        want_class: True for classes only, False for functions only, None for both.
+        ``SigmoidLayer``, ``MyAffine``, ``Time_RNN`` and ``TimeLstm`` are the
+        contract's names with affixes, separators or another case: they match
+        exactly once those are dropped (``looks_like``), and a name that
+        matches one contract name that way is never offered for another
+        (``TimeLstm`` is TimeLSTM, not TimeBiLSTM). Other names match only when
+        close in spelling.
+
+        exclude: the contract's names (never suggested, and used to tell which
+        contract name a candidate already matches).
+        want_class: True for classes only, False for functions only, None to
+        follow the contract's spelling (CamelCase is a class, snake_case a
+        function).
         """
-        def norm(s):
-            return re.sub(r"[^a-z0-9]", "", s.lower())
-        candidates = [c for c in self.own_names() if c not in exclude
-                      and (want_class is None or inspect.isclass(self.find(c)) == want_class)]
-        by_norm = {norm(c): c for c in candidates}
-        if norm(name) in by_norm and by_norm[norm(name)] != name:
-            return [by_norm[norm(name)]]
-        close = difflib.get_close_matches(norm(name), list(by_norm), n=limit, cutoff=0.78)
-        return [by_norm[c] for c in close if by_norm[c] != name]
+        if want_class is None:
+            want_class = name[:1].isupper()
+        candidates = [c for c in self.own_names() if c not in exclude and c != name
+                      and inspect.isclass(self.find(c)) == want_class]
+        target = _normalized(name)
+        exact = [c for c in candidates if looks_like(c, name)]
+        if exact:
+            return exact[:limit]
+        claimed = {c for c in candidates for other in exclude if looks_like(c, other)}
+        by_stem = {}
+        for c in candidates:
+            if c not in claimed:
+                by_stem.setdefault(_stem(c), c)
+        close = difflib.get_close_matches(target, list(by_stem), n=limit, cutoff=0.78)
+        return [by_stem[c] for c in close]
 
     def has(self, name: str) -> bool:
         try:
@@ -111,3 +129,37 @@ class Implementation:
             return True
         except NotImplementedComponent:
             return False
+
+
+# Words students add around a contract name: SigmoidLayer, MyAffine, affine_layer, Trainer2.
+_PREFIXES = ("my", "custom", "own", "new")
+_SUFFIXES = ("layers", "layer", "class", "impl", "module", "func", "fn")
+
+
+def _normalized(name: str) -> str:
+    """Lower case, letters and digits only: ``Time_RNN`` and ``TimeRnn`` are both ``timernn``."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _stem(name: str) -> str:
+    """The normalized name without the affixes students add (``MyLSTMLayer2`` -> ``lstm``)."""
+    stem = _normalized(name)
+    changed = True
+    while changed:
+        changed = False
+        trimmed = re.sub(r"(v?\d+)$", "", stem)
+        for prefix in _PREFIXES:
+            if trimmed.startswith(prefix) and len(trimmed) > len(prefix) + 1:
+                trimmed = trimmed[len(prefix):]
+        for suffix in _SUFFIXES:
+            if trimmed.endswith(suffix) and len(trimmed) > len(suffix) + 1:
+                trimmed = trimmed[: -len(suffix)]
+        if trimmed and trimmed != stem:
+            stem, changed = trimmed, True
+    return stem
+
+
+def looks_like(candidate: str, contract_name: str) -> bool:
+    """``candidate`` is ``contract_name`` up to case, separators and the usual affixes."""
+    target = _normalized(contract_name)
+    return _normalized(candidate) == target or _stem(candidate) == target

@@ -10,7 +10,10 @@
   imports, ``from common.layers import *`` and flat ``from layers import *``
   all work; a missing ``common/config.py`` or ``common/np.py`` (the book's
   GPU switch) is supplied;
-- a directory that contains ``common/``: that package;
+- a directory that contains ``common/``: that package, then the other
+  top-level ``.py`` files that define components (``train.py``, ``main.py``,
+  a ``sitecustomize.py`` that define none are never run), so that their
+  ``common.x`` imports find the package;
 - a single ``.py`` file;
 - a Jupyter notebook (``.ipynb``): code cells run in order, IPython magics
   and shell lines skipped (``%%writefile`` cells are written to a temporary
@@ -23,9 +26,12 @@ the names it meant to define are read from its source (``intended``) so a
 report says "layers.py raised NameError before defining Affine" instead of
 "not implemented"; NumPy-1 aliases are restored (``numpy_compat``); a
 missing matplotlib is replaced by a stub. Findings that are not failures
-become ``advisories``.
+become ``advisories``. ``Implementation.loaded`` lists the files run
+(relative: ``common/layers.py``; the report header's ``loaded:`` line) and
+``ignored`` the files beside ``common/`` that were not.
 
-A ``LoadError`` means nothing could be loaded at all (exit status 2).
+A ``LoadError`` means nothing could be loaded at all (exit status 2); its
+message says what was found and what to do.
 """
 from __future__ import annotations
 
@@ -47,13 +53,14 @@ from reference.sandbox import numpy_compat
 from reference.sandbox.alarm import SoftTimeout, soft_timeout
 from reference.sandbox.stubs import _install_stubs, _remove_stubs, book_shims
 from reference.sandbox.implementation import Implementation
-from reference.sandbox.modules import (LoadError, _add_path, _error_text, _forget_previous, _owned_modules,
-                                      _owned_paths)
+from reference.sandbox.implementation import looks_like
+from reference.sandbox.modules import (PACKAGE_NAME, LoadError, _add_path, _error_text, _forget_previous,
+                                      _owned_modules, _owned_paths)
 
 # Book modules first, so that a module's dependencies are usually loaded before it.
 BOOK_ORDER = ("config", "np", "functions", "util", "layers", "time_layers", "optimizer", "trainer",
               "base_model")
-PACKAGE_NAME = "common"
+PLUMBING = ("__init__", "config", "np")     # loaded, but listed after the modules that define things
 
 
 def _top_level_names(source: str) -> list[str]:
@@ -99,18 +106,23 @@ def _order(stems: list[str]) -> list[str]:
 class _Collector:
     """Accumulates modules, errors and intended names while loading."""
 
-    def __init__(self, timeout: float | None, progress: Callable[[str], None] | None, skip):
+    def __init__(self, timeout: float | None, progress: Callable[[str], None] | None, skip,
+                 aliases: dict[str, str] | None = None):
         self.modules: dict[str, types.ModuleType] = {}
         self.errors: dict[str, str] = {}
         self.intended: dict[str, str] = {}
         self.advisories: list[str] = []
         self.files: set[str] = set()
+        self.loaded: list[str] = []         # absolute paths of the files run, in order
+        self.ignored: list[str] = []        # absolute paths of the files beside common/ not run
+        self.aliases = dict(aliases or {})
         self.timeout = timeout
         self.progress = progress or (lambda name: None)
         self.skip = set(skip or ())
 
     def run_file(self, short: str, fullname: str, path: Path, package: str | None) -> None:
         self.files.add(os.path.abspath(path))
+        self.loaded.append(os.path.abspath(path))
         if short in self.skip:
             self.errors[short] = ("did not finish importing within the time limit (an infinite loop, or "
                                   "training at import time? guard scripts with if __name__ == '__main__':)")
@@ -133,8 +145,8 @@ class _Collector:
                 self.intended.setdefault(name, short)
 
 
-def _load_package_dir(directory: Path, c: _Collector) -> None:
-    """``directory`` as the package ``common`` (plus flat imports of its modules)."""
+def _register_package(directory: Path) -> types.ModuleType:
+    """``directory`` importable as the package ``common`` (its modules imported on demand), and flat."""
     _add_path(directory)                 # from layers import *        (flat)
     _add_path(directory.parent)          # import <dirname>.layers      (its own name)
     init = directory / "__init__.py"
@@ -146,8 +158,16 @@ def _load_package_dir(directory: Path, c: _Collector) -> None:
     sys.modules[PACKAGE_NAME] = package
     _owned_modules.add(PACKAGE_NAME)
     _owned_modules.update(book_shims(PACKAGE_NAME, directory))
+    return package
+
+
+def _load_package_dir(directory: Path, c: _Collector) -> None:
+    """``directory`` as the package ``common`` (plus flat imports of its modules)."""
+    package = _register_package(directory)
+    init = directory / "__init__.py"
     if init.exists():
         c.files.add(os.path.abspath(init))
+        c.loaded.append(os.path.abspath(init))
         c.progress("__init__")
         try:
             with soft_timeout(c.timeout):
@@ -164,15 +184,51 @@ def _load_package_dir(directory: Path, c: _Collector) -> None:
             # The GPU switch: imported (dependants need it) but not searched for components.
             if f"{PACKAGE_NAME}.{stem}" not in sys.modules:
                 _exec_file(f"{PACKAGE_NAME}.{stem}", directory / f"{stem}.py", PACKAGE_NAME)
+            c.loaded.append(os.path.abspath(directory / f"{stem}.py"))
             continue
         c.run_file(stem, f"{PACKAGE_NAME}.{stem}", directory / f"{stem}.py", PACKAGE_NAME)
-        setattr(package, stem, c.modules[stem])
+        if stem in c.modules:            # a module skipped after a hang has none
+            setattr(package, stem, c.modules[stem])
+
+
+def _defines_components(path: Path, aliases: dict[str, str]) -> bool:
+    """Whether the file defines (at top level) a contract name, an --alias target or a look-alike
+    (``SigmoidLayer``), judged from its source without running it."""
+    from reference import registry
+
+    contract = {c.name for c in registry.COMPONENTS}
+    wanted = contract | set(aliases.values())
+    names = _top_level_names(path.read_text(encoding="utf-8", errors="replace"))
+    return any(n in wanted or any(looks_like(n, k) for k in contract) for n in names)
+
+
+def _load_beside_common(root: Path, c: _Collector) -> None:
+    """The top-level files of a directory holding ``common/``: run after it, only if they define components.
+
+    A chapter script (``train.py``), ``main.py`` or a ``sitecustomize.py`` is
+    not part of the implementation: running it would train, exit or fail on
+    a missing dataset. One that defines components runs as
+    ``student_<name>``, so it can neither shadow a module nor be shadowed.
+    """
+    for path in sorted(root.glob("*.py")):
+        if not path.stem.isidentifier() or not _defines_components(path, c.aliases):
+            c.ignored.append(os.path.abspath(path))
+            continue
+        short = path.stem if path.stem not in c.modules else f"{path.stem} (beside {PACKAGE_NAME}/)"
+        c.run_file(short, f"student_{path.stem}", path, None)
+
+
+def _common_package_near(path: Path) -> Path | None:
+    """The ``common/`` that a file or notebook's ``common.x`` imports mean: its own directory or a sibling."""
+    if path.parent.name == PACKAGE_NAME:
+        return path.parent
+    if (path.parent / PACKAGE_NAME).is_dir():
+        return path.parent / PACKAGE_NAME
+    return None
 
 
 def _load_file(path: Path, c: _Collector) -> None:
     _add_path(path.parent)
-    if path.parent.name == PACKAGE_NAME:
-        _add_path(path.parent.parent)   # from common.functions import ...
     name = path.stem if path.stem.isidentifier() else "student_module"
     if name in sys.modules and name not in _owned_modules or name in sys.stdlib_module_names:
         name = f"student_{name}"
@@ -199,6 +255,7 @@ def _load_dotted(spec: str, c: _Collector) -> None:
     c.modules["__init__"] = root
     if root.__file__:
         c.files.add(os.path.abspath(root.__file__))
+        c.loaded.append(os.path.abspath(root.__file__))
     infos = list(_iter_submodules(root))
     rank = {s: i for i, s in enumerate(BOOK_ORDER)}
     for short, fullname in sorted(infos, key=lambda x: (rank.get(x[0], len(rank)), x[0])):
@@ -209,6 +266,7 @@ def _load_dotted(spec: str, c: _Collector) -> None:
         if module_spec is None or module_spec.origin is None:
             continue
         c.files.add(os.path.abspath(module_spec.origin))
+        c.loaded.append(os.path.abspath(module_spec.origin))
         if fullname in sys.modules:
             c.modules[short] = sys.modules[fullname]
             continue
@@ -261,7 +319,7 @@ def describe_form(spec: str) -> str:
     if path.suffix == ".py":
         return "file"
     if path.is_dir():
-        return "directory" if (path / PACKAGE_NAME).is_dir() and not list(path.glob("*.py")) else "package"
+        return "directory" if (path / PACKAGE_NAME).is_dir() and path.name != PACKAGE_NAME else "package"
     return "module"
 
 
@@ -276,19 +334,24 @@ def load(spec: str | os.PathLike, aliases: dict[str, str] | None = None, *, time
     numpy_compat.install()
     spec = os.fspath(spec)
     path = Path(spec).expanduser()
-    c = _Collector(timeout, progress, skip)
+    c = _Collector(timeout, progress, skip, aliases)
     looks_like_path = _is_path_spec(spec, path)
     if looks_like_path and not path.exists():
         raise LoadError(f"{spec}: no such file or directory")
     _install_stubs()
+    base = None                 # the directory the loaded files are listed relative to
     try:
         if looks_like_path:
             _forget_previous()
             path = path.resolve()
+            base = path.parent
+            if path.is_file() and _common_package_near(path) is not None:
+                _register_package(_common_package_near(path))      # from common.layers import ...
             if path.suffix == ".ipynb":
                 from reference.sandbox.ipynb import load_notebook
 
                 form = "notebook"
+                c.loaded.append(str(path))
                 load_notebook(path, c)
             elif path.is_file():
                 if path.suffix != ".py":
@@ -297,30 +360,58 @@ def load(spec: str | os.PathLike, aliases: dict[str, str] | None = None, *, time
                 _load_file(path, c)
             else:
                 directory, form = path, "package"
-                if not list(path.glob("*.py")) and (path / PACKAGE_NAME).is_dir():
-                    directory, form = path / PACKAGE_NAME, "directory"
+                if (path / PACKAGE_NAME).is_dir() and path.name != PACKAGE_NAME:
+                    directory, form, base = path / PACKAGE_NAME, "directory", path
                 if not list(directory.glob("*.py")):
                     raise LoadError(f"{spec}: no .py files here; give the directory that holds "
                                     f"functions.py, layers.py ... (the book's common/) or its parent")
                 _load_package_dir(directory, c)
+                if form == "directory":
+                    _load_beside_common(path, c)
             name = str(path)
         else:
             form, name = "module", spec
             _load_dotted(spec, c)
+            root = getattr(c.modules.get("__init__"), "__file__", None)
+            base = Path(root).parent.parent if root else None
     finally:
         _remove_stubs()
     if not c.modules or (c.errors and all(k in c.errors for k in c.modules) and not _defines_anything(c)):
-        details = "; ".join(f"{k}: {v}" for k, v in c.errors.items()) or "it defines nothing"
-        raise LoadError(f"{spec}: nothing could be loaded ({details})")
+        raise LoadError(_nothing_loaded(spec, c, base))
     impl = Implementation(name, c.modules, dict(aliases or {}), form=form,
                           path=str(path) if looks_like_path else None, load_errors=c.errors,
-                          intended=c.intended, files=c.files)
+                          intended=c.intended, files=c.files, loaded=_listed(c.loaded, base),
+                          ignored=_listed(c.ignored, base))
     impl.advisories.extend(_advisories(impl))
     return impl
 
 
 def _defines_anything(c: _Collector) -> bool:
-    return any(not k.startswith("_") for m in c.modules.values() for k in vars(m))
+    """A public name bound to something other than a module (``import sys; sys.exit(3)`` defines nothing)."""
+    return any(not k.startswith("_") and not isinstance(v, types.ModuleType)
+               for m in c.modules.values() for k, v in vars(m).items())
+
+
+def _listed(paths: list[str], base: Path | None) -> list[str]:
+    """Paths relative to ``base`` (``common/layers.py``), each once, the plumbing (config, np) last."""
+    out = []
+    for p in dict.fromkeys(paths):
+        try:
+            out.append(os.path.relpath(p, base) if base else p)
+        except ValueError:      # another drive
+            out.append(p)
+    return sorted(out, key=lambda p: Path(p).stem in PLUMBING)
+
+
+def _nothing_loaded(spec: str, c: _Collector, base: Path | None) -> str:
+    """Why nothing could be loaded, what was there, and what to do."""
+    details = "; ".join(f"{k}: {v}" for k, v in c.errors.items()) or "it defines no class or function"
+    ran = ", ".join(_listed(c.loaded, base)) or "none"
+    skipped = _listed(c.ignored, base)
+    return (f"{spec}: nothing could be loaded ({details}). Files run: {ran}"
+            + (f"; not run (they define no component): {', '.join(skipped)}" if skipped else "")
+            + ". Fix the error, guard script code with if __name__ == '__main__':, and give the directory "
+              "that holds common/ (or the .py file or notebook that defines the classes)")
 
 
 def _advisories(impl: Implementation) -> list[str]:
@@ -328,7 +419,7 @@ def _advisories(impl: Implementation) -> list[str]:
     for short, module in impl.modules.items():
         for key, value in vars(module).items():
             if isinstance(value, types.ModuleType) and value.__name__.split(".")[0] == "matplotlib":
-                out.append(f"{short}: imports matplotlib at module level (imports it only inside the "
+                out.append(f"{short}: imports matplotlib at module level (import it inside the "
                            f"function that plots, so the module loads without a display)")
                 break
     return out

@@ -15,6 +15,9 @@ from pathlib import Path
 from reference.sandbox.alarm import SoftTimeout
 
 
+PACKAGE_NAME = "common"      # the book's package name, under which a common/-like directory is imported
+
+
 class LoadError(ImportError):
     """The implementation could not be loaded at all; the message says what to fix."""
 
@@ -26,8 +29,13 @@ _owned_paths: list[str] = []
 
 
 def _forget_previous() -> None:
-    """Drop the modules and sys.path entries of the previously loaded path implementation."""
-    for name in list(_owned_modules):
+    """Drop the modules and sys.path entries of the previously loaded path implementation.
+
+    ``common.*`` modules that the code under test imported itself (not through
+    the loader) go too: the next implementation's ``common`` is another package.
+    """
+    stale = [m for m in sys.modules if m == PACKAGE_NAME or m.startswith(PACKAGE_NAME + ".")]
+    for name in list(_owned_modules) + stale:
         sys.modules.pop(name, None)
     _owned_modules.clear()
     for p in _owned_paths:

@@ -15,7 +15,7 @@ import traceback
 import warnings
 
 from reference.registry import drive, transforms
-from reference.sandbox import loader
+from reference.sandbox import integrity, loader
 from reference import registry
 from reference.sandbox.alarm import SoftTimeout, soft_timeout
 from reference.registry.cases import Case
@@ -100,8 +100,14 @@ def op_info(impl, component_ids=None, timeout=None) -> dict:
                 entry["suggest"] = impl.suggest(c.name, exclude=contract_names,
                                                 want_class=None if c.kind == "custom" else c.kind != "function")
         out[c.id] = entry
+    found = {c.name for c in registry.COMPONENTS if out.get(c.id, {}).get("found")}
+    foreign = integrity.foreign_components(impl, sorted(found))
+    for c in registry.COMPONENTS:
+        if c.id in out and c.name in foreign:
+            out[c.id]["integrity"] = integrity.message(c.name, foreign[c.name])   # an error for the judge
     return {"name": impl.name, "form": impl.form, "path": impl.path, "components": out,
-            "load_errors": dict(impl.load_errors), "advisories": list(impl.advisories)}
+            "load_errors": dict(impl.load_errors), "advisories": list(impl.advisories),
+            "files": list(impl.loaded), "ignored_files": list(impl.ignored), "names": impl.own_names()}
 
 
 def op_run(impl, component_id: str, case: dict, transform=None, twice: bool = True, timeout=None) -> dict:
@@ -148,8 +154,24 @@ def op_advisories(impl) -> dict:
     return {"advisories": loader.alias_advisories(impl)}
 
 
+def op_repair_sources(impl, component_id: str) -> dict:
+    """The student's functions a component runs, with their source (``reference.sandbox.patching``)."""
+    from reference.sandbox import patching
+
+    return {"functions": patching.sources(impl, registry.get(component_id))}
+
+
+def op_repair_try(impl, component_id: str, candidates: list, cases: list, time_box: float = 8.0,
+                  timeout: float | None = None, keep: bool = False) -> dict:
+    """Run edited sources of those functions on the cases (``patching.screen``); the functions are restored."""
+    from reference.sandbox import patching
+
+    return patching.screen(impl, registry.get(component_id), candidates, cases, time_box=time_box,
+                           timeout=min(timeout or 2.0, 2.0), keep=keep, stop_early=not keep)
+
+
 OPS = {"info": op_info, "run": op_run, "fd64": op_fd64, "contract": op_contract,
-       "advisories": op_advisories}
+       "advisories": op_advisories, "repair_sources": op_repair_sources, "repair_try": op_repair_try}
 
 
 def dispatch(impl, request: dict) -> dict:

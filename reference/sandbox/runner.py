@@ -10,6 +10,9 @@ and expose ``info`` (what the implementation defines).
   that one check with ``{"exception": {"type": "Timeout" | "Crash", ...}}``
   and a fresh worker serves the next call. A module that hangs at import is
   skipped on restart (its components are reported as errors).
+  ``sandbox`` (``auto``, ``on``, ``off``) chooses the containment of that
+  process (``reference.sandbox.jail``); ``sandbox_info`` says what was in
+  force, for the report header.
 - ``InProcessRunner``: the same operations in this process (pytest, the
   notebook ``check``), with the soft timeout only.
 """
@@ -22,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from reference.sandbox import protocol
+from reference.sandbox import jail, protocol
 from reference.sandbox.loader import LoadError
 
 DEFAULT_TIMEOUT = 10.0          # seconds per check (--timeout)
@@ -31,13 +34,7 @@ HARD_GRACE = 3.0                # at most this long after the soft timeout befor
 MAX_LOAD_RESTARTS = 5
 
 
-def worker_environment() -> dict:
-    env = dict(os.environ)
-    env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"})
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
+worker_environment = jail.inherited_environment     # the environment of an unsandboxed worker
 
 
 def _signal_name(code: int) -> str:
@@ -47,8 +44,19 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
+
+# The worker starts with ``-c``, not ``-m``: ``-m`` puts the current directory first on sys.path, so a
+# student's ``random.py`` or ``types.py`` there would replace the standard library in the worker itself
+# (``--sandbox off`` runs in the user's directory). The directory stays importable, last, for a dotted
+# IMPL such as ``mypkg.common``.
+WORKER_BOOTSTRAP = ("import os, sys; del sys.path[0]; sys.path.append(os.getcwd()); "
+                    "from reference.sandbox.worker import main; raise SystemExit(main(sys.argv[1:]))")
+
 class InProcessRunner:
     """The operations run right here, on an already loaded Implementation."""
+
+    sandbox_info = {"mode": "off", "protections": [], "missing": [],
+                    "note": "in this process: the code ran with your permissions"}
 
     def __init__(self, impl, timeout: float | None = DEFAULT_TIMEOUT):
         from reference.sandbox import ops
@@ -80,23 +88,32 @@ class SubprocessRunner:
     """The implementation in a worker process; see the module docstring."""
 
     def __init__(self, spec: str, aliases: dict | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 memory_mb: int | None = DEFAULT_MEMORY_MB):
+                 memory_mb: int | None = DEFAULT_MEMORY_MB, sandbox: str = "off"):
         self.spec, self.aliases = str(spec), dict(aliases or {})
         self.timeout, self.memory_mb = timeout, memory_mb
         self.skip: list[str] = []
         self.restarts = 0
         self.proc = None
-        self.info = self._start()
+        self.plan = jail.prepare(sandbox, self.spec)      # SandboxUnavailable for "on" without namespaces
+        self.sandbox_info = self.plan.describe()
+        try:
+            self.info = self._start()
+        except BaseException:
+            self.plan.close()
+            raise
 
     # -- process management ---------------------------------------------------
     def _spawn(self):
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._stderr = tempfile.TemporaryFile()
+        # --die-with-parent (bubblewrap) follows the thread that starts the worker: start it from a
+        # thread that lives as long as the runner (the main thread, as the CLI and batch do).
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reference.sandbox.worker", str(req_r), str(resp_w)],
+            [*self.plan.prefix, sys.executable, "-c", WORKER_BOOTSTRAP, str(req_r), str(resp_w)],
             stdin=subprocess.DEVNULL, stdout=self._stderr, stderr=self._stderr,
-            pass_fds=(req_r, resp_w), env=worker_environment(), close_fds=True)
+            pass_fds=(req_r, resp_w), env=self.plan.env, cwd=self.plan.cwd, close_fds=True,
+            start_new_session=self.plan.new_session)
         os.close(req_r)
         os.close(resp_w)
         self._to, self._from = req_w, resp_r
@@ -104,6 +121,11 @@ class SubprocessRunner:
     def _kill(self) -> None:
         if self.proc is None:
             return
+        if self.plan.new_session:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)    # the worker and whatever it started in its group
+            except OSError:
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
         try:
@@ -129,10 +151,10 @@ class SubprocessRunner:
         """Spawn and load; a module that hangs or kills the process is skipped and loading restarts."""
         for _ in range(MAX_LOAD_RESTARTS + 1):
             self._spawn()
-            protocol.write(self._to, {"spec": self.spec, "aliases": self.aliases, "timeout": self.timeout,
-                                      "skip": self.skip, "memory_mb": self.memory_mb})
             current = None
             try:
+                protocol.write(self._to, {"spec": self.plan.spec, "aliases": self.aliases, "timeout": self.timeout,
+                                          "skip": self.skip, "memory_mb": self.memory_mb, "limits": self.plan.limits})
                 while True:
                     message = protocol.read(self._from, timeout=(self.timeout or 60) + HARD_GRACE + 10)
                     if message.get("event") == "loading":
@@ -142,7 +164,7 @@ class SubprocessRunner:
                         self._kill()
                         raise LoadError(message["error"])
                     return message["info"]
-            except (protocol.TimedOut, protocol.Closed):
+            except (protocol.TimedOut, protocol.Closed, BrokenPipeError):
                 tail = self._stderr_tail()
                 self._kill()
                 if current is None or current in self.skip:
@@ -213,6 +235,7 @@ class SubprocessRunner:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._kill()
+        self.plan.close()
 
     def __enter__(self):
         return self
