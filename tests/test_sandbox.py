@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import types
 from pathlib import Path
 
@@ -88,6 +89,16 @@ def _batch(submissions: Path, output: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
+def _real_disk_directory() -> Path:
+    """A writable directory outside everything the jail makes private (/tmp, HOME, ...): the checkout,
+    unless it lies in one of them (a CI clone under /tmp), else /var/tmp."""
+    private = [Path(p).resolve() for p in ("/tmp", "/dev/shm", "/run", Path.home(), tempfile.gettempdir())]
+    for candidate in (ROOT, Path("/var/tmp")):
+        if not any(candidate.resolve().is_relative_to(p) for p in private) and os.access(candidate, os.W_OK):
+            return candidate
+    pytest.fail("no writable directory outside /tmp and HOME for the write_outside threat")
+
+
 @pytest.fixture(scope="module")
 def arena(tmp_path_factory):
     """The batch of every threat beside good/, good/ alone, and what the machine looked like around them."""
@@ -102,7 +113,7 @@ def arena(tmp_path_factory):
     listener.setblocking(False)
     shutil.copytree(HOSTILE / "good", subs / "good")
     shutil.copytree(HOSTILE / "good", alone / "good")
-    readonly = ROOT / f".hostile-{token}"       # on the real disk, outside /tmp and HOME: read-only in the jail
+    readonly = _real_disk_directory() / f".hostile-{token}"    # read-only in the jail
     target = {"outside": str(readonly), "other": str(subs / "good" / "layers.py"),
               "secret": str(outside / "secret.txt"), "port": listener.getsockname()[1], "token": token}
     for threat in THREATS:

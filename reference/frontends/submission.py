@@ -16,12 +16,12 @@ import io
 import json
 import os
 import shutil
-import signal
 import tempfile
-import threading
 import time
 import zipfile
 from pathlib import Path
+
+from reference.sandbox.alarm import SoftTimeout, soft_timeout
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 IGNORED_DIRS = {"__pycache__", ".git", ".ipynb_checkpoints", "__MACOSX", ".venv", "venv", "node_modules"}
@@ -95,19 +95,11 @@ def _relative(text: str | None, root: str) -> str | None:
 def _time_limit(seconds: float | None):
     """Raise OutOfTime after ``seconds`` (main thread only: local workers; a Dask task relies on the
     per-check limits, which bound a submission too)."""
-    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def expired(signum, frame):
-        raise OutOfTime(f"did not finish within {seconds:g} s")
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        with soft_timeout(seconds):
+            yield
+    except SoftTimeout as exc:
+        raise OutOfTime(str(exc)) from None
 
 
 def judge_directory(root: Path, argv: list[str], renders: tuple[str, ...] = (), assignment: dict | None = None,

@@ -118,7 +118,8 @@ def compare(actual, expected, tolerance: Tolerance, *, quantity: str, context: s
     # Non-finite references are matched exactly: the same infinity, nan where nan.
     exact = (a64 == e64) | (np.isnan(a64) & np.isnan(e64))
     diff[~finite] = np.where(exact[~finite], 0.0, np.inf)
-    rel = np.where(finite, diff / np.maximum(np.abs(np.where(finite, e64, 1.0)), np.finfo(np.float64).tiny), diff)
+    with np.errstate(over="ignore"):     # an inf difference over a finite reference is inf, as meant
+        rel = np.where(finite, diff / np.maximum(np.abs(np.where(finite, e64, 1.0)), np.finfo(np.float64).tiny), diff)
     bad = diff > allowed
     n_bad = int(bad.sum())
     where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.size else None
