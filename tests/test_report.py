@@ -75,10 +75,6 @@ def test_exit_code_and_not_implemented_is_never_a_failure():
 
 # -- calibration: a faithful copy of the book passes, with the advisories -------------------------
 
-# Entries of other chapters that a faithful book copy cannot pass today, each a fault of the reference
-# side: kept explicit (and asserted to still fail, like a Divergence) so the report stays honest.
-KNOWN_REFERENCE_DEFECTS: dict[str, str] = {}   # TimeDropout[eval]'s backward is now book-optional (test_book_behaviours)
-
 BOOK_ADVISORIES = ("softmax handles 1-D and 2-D input only", "computes in float32 for float64 input",
                    "backward cannot be called twice", "imports matplotlib at module level",
                    "returns nan when every label is ignored, like the book")
@@ -93,20 +89,11 @@ def test_book_like_implementation_passes_with_advisories(book_report):
     implemented = [c for c in book_report.components if c.status != "not_implemented"]
     assert len(implemented) >= 20
     bad = {c.name: [k.message for k in c.failed()][:2] for c in implemented
-           if c.status not in ("pass", "skipped") and c.name not in KNOWN_REFERENCE_DEFECTS}
+           if c.status not in ("pass", "skipped")}
     assert not bad, bad
     text = "\n".join(book_report.advisories)
     missing = [a for a in BOOK_ADVISORIES if a not in text]
     assert not missing, (missing, text)
-
-
-@pytest.mark.parametrize("component_id", sorted(KNOWN_REFERENCE_DEFECTS))
-def test_known_reference_defect_still_exists(book_report, component_id):
-    """If this fails, the defect was fixed: remove it from KNOWN_REFERENCE_DEFECTS."""
-    statuses = {c.name: c.status for c in book_report.components}
-    if component_id not in statuses:
-        pytest.skip(f"{component_id} is not registered")
-    assert statuses[component_id] in ("fail", "error"), KNOWN_REFERENCE_DEFECTS[component_id]
 
 
 def test_bundled_implementation_passes_everything_without_advisories():
