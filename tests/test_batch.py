@@ -106,6 +106,21 @@ def test_exit_status_is_0_when_every_submission_was_judged_whatever_the_verdicts
     assert "fail" in _csv(tmp_path / "out" / "class-summary.csv")[1]
 
 
+def test_a_submission_that_defines_nothing_is_listed_with_its_reason_once(tmp_path, capsys, monkeypatch):
+    cls = tmp_path / "class"
+    (cls / "stranger" / "common").mkdir(parents=True)
+    (cls / "stranger" / "common" / "layers.py").write_text("def unrelated():\n    return 1\n", encoding="utf-8")
+    monkeypatch.delenv("SCRATCH_SANDBOX_HIDE", raising=False)
+    status = batch.main([str(cls), "-o", str(tmp_path / "out"), "--jobs", "1", "--oracle", "golden",
+                         "--sandbox", "off"])
+    assert status == batch.EXIT_SOME_NOT_JUDGED
+    line = next(x for x in capsys.readouterr().out.splitlines() if "stranger" in x)
+    assert "not judged: it defines none of the contract's names" in line and "nothing was judged" not in line
+    page = (tmp_path / "out" / "class-summary.html").read_text(encoding="utf-8")
+    assert "not judged: it defines none of the contract" in page and "nothing was judged" not in page
+    assert "SCRATCH_SANDBOX_HIDE" not in __import__("os").environ      # the caller's environment, given back
+
+
 def test_usage_errors(tmp_path, capsys):
     assert batch.main([str(tmp_path / "nope")]) == 2
     assert "SUBMISSIONS_DIR" in capsys.readouterr().err

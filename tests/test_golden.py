@@ -31,6 +31,15 @@ def test_golden_cases_cover_every_registered_component():
                          + " ".join(sorted({m.split()[0] for m in missing})) + "\n" + "\n".join(missing[:20]))
 
 
+def test_golden_cases_hold_nothing_the_registry_no_longer_plans():
+    """A case left from an entry's former sizes is dead weight that no check ever reads."""
+    store = golden.store()
+    planned = {golden.case_key(c.id, o, case.dtype, case.sizes, case.seed)
+               for c in FRAMEWORK_COMPONENTS for o, case in record.planned(c)}
+    stale = sorted(set(store.entries) - planned)
+    assert not stale, f"{len(stale)} stale golden cases, e.g. {stale[:3]}: scratch-conformance golden"
+
+
 def test_golden_files_are_compact():
     assert golden.ARRAYS.stat().st_size + golden.MANIFEST.stat().st_size < 5_000_000
 
@@ -81,3 +90,16 @@ def test_replay_allows_last_bit_differences_of_libm_but_not_a_changed_sample(dty
     assert not golden.same_sample(rec[:-1], rec)
     ints = np.arange(6)
     assert golden.same_sample(ints.copy(), ints) and not golden.same_sample(ints + 1, ints)
+
+
+def test_a_partial_re_record_names_arrays_as_a_full_one_and_keeps_only_those_used():
+    data = {"a0": np.zeros(1), "a7": np.ones(2), "a3_": np.full(3, 2.0), "a9": np.full(4, 3.0)}    # a0: orphan
+    entries = {"B|torch|float64|N=1|1": {"component": "B", "quantities": {"out": "a3_"},
+                                          "sample": {"params": {"W": "a7"}, "inputs": {}, "dout": "a9"}},
+               "C|torch|float64|N=1|1": {"component": "C", "quantities": {"out": "a7"},
+                                          "sample": {"params": {}, "inputs": {"x": "a3_"}}}}
+    out = record._renumbered(entries, data)
+    assert out["B|torch|float64|N=1|1"]["quantities"] == {"out": "a0"}
+    assert out["B|torch|float64|N=1|1"]["sample"] == {"params": {"W": "a1"}, "inputs": {}, "dout": "a2"}
+    assert out["C|torch|float64|N=1|1"]["sample"] == {"params": {}, "inputs": {"x": "a0"}}
+    assert sorted(data) == ["a0", "a1", "a2"] and data["a2"].tolist() == [3.0] * 4 and data["a1"].tolist() == [1, 1]

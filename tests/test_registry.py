@@ -37,6 +37,20 @@ def test_telling_sample_is_reproducible_and_in_the_case_dtype(component):
             assert value.dtype == "float32", f"{component.id}: {name} is {value.dtype} in a float32 case"
 
 
+@pytest.mark.parametrize("component", registry.COMPONENTS, ids=str)
+def test_telling_sizes_are_pairwise_distinct(component):
+    """A transposed or swapped operand must fail with a shape error or an O(1) difference (cases.TELLING_SIZES)."""
+    sizes = fixed_sizes(component.sizes, TELLING_SIZES)
+    assert len(set(sizes.values())) == len(sizes), f"{component.id}: telling sizes {sizes} repeat a size"
+    assert all(lo <= sizes[k] <= hi for k, (lo, hi) in component.sizes.items())
+
+
+def test_clamped_telling_sizes_move_to_the_nearest_free_size():
+    assert fixed_sizes({"T": (1, 4), "D": (1, 7)}, TELLING_SIZES) == {"T": 4, "D": 5}     # D=4 would equal T
+    assert fixed_sizes({"N": (1, 4), "K": (1, 3)}, TELLING_SIZES) == {"N": 3, "K": 2}     # K=3 would equal N
+    assert fixed_sizes({"T": (1, 4), "D": (1, 7)}, {"T": 1, "D": 1}) == {"T": 1, "D": 1}  # unit sizes: equal
+
+
 def _entry(**overrides):
     fields = dict(name="X", kind="layer", module="layers", sample=lambda case: None, sizes={"N": (1, 2)},
                   oracles=("torch",), quantities=("out",))

@@ -120,9 +120,11 @@ def write_summary(results: list[dict], out_dir: Path, assignment: dict | None = 
 
 
 def _line(r: dict) -> str:
-    s = (r["report"] or {}).get("summary")
-    state = (f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['not_implemented']} not implemented"
-             if s and not r["error"] else f"not judged: {r['error']}")
+    from reference.report.class_summary import not_judged
+
+    s, why = (r["report"] or {}).get("summary"), not_judged(r)
+    state = (f"not judged: {why}" if why or not s else
+             f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['not_implemented']} not implemented")
     return f"  {r['name']:24} {state}  ({r['seconds']:.1f} s)"
 
 
@@ -184,19 +186,28 @@ def main(argv=None) -> int:
             print(_line(result), flush=True)
         return store(result, out_dir)
 
-    # a jailed worker sees neither the class's submissions nor the summary (reference.sandbox.jail)
+    # a jailed worker sees neither the class's submissions nor the summary (reference.sandbox.jail); the
+    # caller's environment is given back as it was (batch.main is also called in-process, by tests)
+    hidden_before = os.environ.get("SCRATCH_SANDBOX_HIDE")
     os.environ["SCRATCH_SANDBOX_HIDE"] = os.pathsep.join(str(d.resolve()) for d in (directory, out_dir))
     started = time.monotonic()
-    if args.scheduler:
-        from reference.frontends.distributed import run_on_dask
+    try:
+        if args.scheduler:
+            from reference.frontends.distributed import run_on_dask
 
-        try:
-            results = run_on_dask(args.scheduler, jobs, judge_argv, renders, plain, on_result=arrived, digest=True)
-        except OSError as exc:
-            return fail(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})")
-    else:
-        results = run_local(jobs, judge_argv, renders, plain, args.submission_timeout, args.jobs, on_result=arrived,
-                            digest=True)
+            try:
+                results = run_on_dask(args.scheduler, jobs, judge_argv, renders, plain, on_result=arrived,
+                                      digest=True)
+            except OSError as exc:
+                return fail(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})")
+        else:
+            results = run_local(jobs, judge_argv, renders, plain, args.submission_timeout, args.jobs,
+                                on_result=arrived, digest=True)
+    finally:
+        if hidden_before is None:
+            os.environ.pop("SCRATCH_SANDBOX_HIDE", None)
+        else:
+            os.environ["SCRATCH_SANDBOX_HIDE"] = hidden_before
     summary = write_summary(results, out_dir, plain)
     print(f"{len(results)} submissions in {time.monotonic() - started:.1f} s, {len(summary['unjudged'])} not "
           f"judged; summary: {out_dir / 'class-summary.html'}")

@@ -101,28 +101,46 @@ def record(only=None, log=print) -> dict:
     for fw in FRAMEWORK_ORACLES:
         if not frameworks.available(fw):
             raise SystemExit(f"record: {fw} is not installed; golden cases are recorded from torch and Keras")
+    chosen = [c for c in registry.COMPONENTS if not only or c.name in only or c.id in only]
     old = golden_cases.store() if only else None
-    entries = {k: v for k, v in (old.entries.items() if old else ())
-               if v["component"] not in set(only or ())}
+    replaced = {c.id for c in chosen}          # every variant of a name given: its cases of other sizes go too
+    entries = {k: v for k, v in (old.entries.items() if old else ()) if v["component"] not in replaced}
     arrays = _Arrays({k: np.array(old.arrays[k]) for k in old.arrays.files} if old else None)
-    for component in registry.COMPONENTS:
-        if only and component.name not in only and component.id not in only:
-            continue
+    for component in chosen:
         record_component(component, arrays, entries, log)
-    used = {k for e in entries.values() for k in list(e["quantities"].values())
-            + [k2 for w in ("params", "inputs") for k2 in e["sample"].get(w, {}).values()]
-            + ([e["sample"]["dout"]] if "dout" in e["sample"] else [])}
+    entries = _renumbered(dict(sorted(entries.items())), arrays.data)
     versions = frameworks.versions()
     manifest = {"format": FORMAT, "suite_version": _suite_version(), "seed": DEFAULT_SEED,
                 "recorded_at": datetime.date.today().isoformat(),
                 "recorded_with": {k: versions.get(k) for k in ("python", "numpy", "torch", "tensorflow", "keras")},
-                "entries": dict(sorted(entries.items()))}
-    buffers, index = golden_cases.FlatArrays.pack({k: v for k, v in arrays.data.items() if k in used})
+                "entries": entries}
+    buffers, index = golden_cases.FlatArrays.pack(arrays.data)
     manifest["arrays"] = index
     np.savez_compressed(ARRAYS, **buffers)
     MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     golden_cases.store.cache_clear()
     return manifest
+
+
+def _renumbered(entries: dict, data: dict) -> dict:
+    """The entries with their arrays named a0, a1, ... in order of first use, and ``data`` cut to those: a
+    partial re-record (--only) writes the same files as a full one, without arrays no entry uses."""
+    names: dict[str, str] = {}
+
+    def rename(key: str) -> str:
+        return names.setdefault(key, f"a{len(names)}")
+
+    out = {}
+    for case, e in entries.items():
+        quantities = {q: rename(k) for q, k in e["quantities"].items()}
+        sample = {w: {n: rename(k) for n, k in e["sample"].get(w, {}).items()} for w in ("params", "inputs")}
+        if "dout" in e["sample"]:
+            sample["dout"] = rename(e["sample"]["dout"])
+        out[case] = {**e, "quantities": quantities, "sample": sample}
+    kept = {new: data[old] for old, new in names.items()}
+    data.clear()
+    data.update(kept)
+    return out
 
 
 def _suite_version() -> str:

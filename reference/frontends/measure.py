@@ -25,11 +25,11 @@ import numpy as np
 
 from reference import oracles, registry
 from reference.golden.cases import DEFAULT_SEED
+from reference.judging.check import agree, check, float64_results
 from reference.registry import drive
 from reference.registry.cases import DTYPES, TELLING_SIZES, UNIT_SIZES, Case, fixed_sizes
+from reference.registry.component import judges
 from reference.registry.tolerances import CANCELLATION, default_for
-from reference.judging.check import agree, check
-from reference.judging.check import rounds_to
 from reference.sandbox.implementation import Implementation
 
 
@@ -49,10 +49,9 @@ def measure(seeds: int = 5, only: list[str] | None = None) -> dict:
             for base in (TELLING_SIZES, UNIT_SIZES):
                 for seed in range(seeds):
                     case = Case(dtype, fixed_sizes(component.sizes, base), seed)
-                    results = [check(component, o, impl, case) for o in component.oracles
-                               if oracles.available(o)]
-                    pairs = [(a, b) for i, a in enumerate(component.oracles) for b in component.oracles[i + 1:]
-                             if oracles.available(a) and oracles.available(b)]
+                    usable = [o for o in component.oracles if oracles.available(o) and judges(o, dtype)]
+                    results = [check(component, o, impl, case) for o in usable]
+                    pairs = [(a, b) for i, a in enumerate(usable) for b in usable[i + 1:]]
                     results += [agree(component, a, b, case) for a, b in pairs]
                     for result in results:
                         for c in result.comparisons:
@@ -112,10 +111,12 @@ def _drawn_case(component, rng: random.Random) -> Case:
     return Case("float32", sizes, rng.randrange(2**31))
 
 
-# The float64 results the cancellation term can be measured against: the oracle on the float32 sample
-# cast to float64 (live), on the float64 sample it was rounded from (what a golden float64 case holds),
-# or the larger of the two differences.
-VARIANTS = ("cast", "wide", "both")
+# The estimates the cancellation term can be taken over (judging.check.float64_results): the float64 sample
+# the float32 one rounds (what a golden float64 case holds: the golden rule), that and the oracle on the
+# float32 sample cast to float64 (the rule before the nudged samples), and every estimate the live judge
+# uses (those two and the nudged samples).
+VARIANTS = ("wide", "both", "all")
+_KINDS = {"wide": ("wide",), "both": ("cast", "wide"), "all": None}
 
 
 def _rule_numbers(component, actual, ref, terms: dict, steps: int) -> dict | None:
@@ -130,7 +131,7 @@ def _rule_numbers(component, actual, ref, terms: dict, steps: int) -> dict | Non
     mutated = a * a.dtype.type(1 + MUTATION) if np.any(a) else a + a.dtype.type(MUTATION)
     mutated_err = float(np.max(np.abs(mutated.astype(np.float64) - r)))
     out = {"plain": err / plain}
-    for v, term in terms.items():      # term: max|oracle32 - oracle64| for that variant
+    for v, term in terms.items():      # term: max|oracle32 - oracle64| over that variant's float64 results
         out[f"k {v}"] = 0.0 if err <= plain else (err / term if term else np.inf)
         out[f"mut {v}"] = mutated_err / max(plain, CANCELLATION * term)
         out[f"rule {v}"] = err / max(plain, CANCELLATION * term)
@@ -141,6 +142,13 @@ def _max_diff(a, b) -> float | None:
     if b is None or np.shape(a) != np.shape(b):
         return None
     return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+
+
+def _terms(ref, results: dict, q: str) -> dict:
+    """Per variant: max|oracle32 - oracle64| over its float64 results (0 where it has none)."""
+    diffs = {kind: _max_diff(ref, r.get(q)) or 0.0 for kind, r in results.items()}
+    return {v: max([d for kind, d in diffs.items() if kinds is None or kind in kinds], default=0.0)
+            for v, kinds in _KINDS.items()}
 
 
 def measure_float32_budget(only=None, draws: int = 3000, seconds: float = 4.0, seed: int = 0):
@@ -166,15 +174,11 @@ def measure_float32_budget(only=None, draws: int = 3000, seconds: float = 4.0, s
                 sample = component.sample(case)
                 actual = drive.run(component, obj, sample).quantities
                 ref = oracles.run(oracle, component, sample)
-                cast = oracles.run(oracle, component, sample.astype(np.float64))
-                sample64 = component.sample(case.with_dtype("float64"))
-                wide = oracles.run(oracle, component, sample64) if rounds_to(sample64, sample) else {}
+                results = float64_results(component, oracle, sample, ref)
                 for q in component.quantities_for(oracle, "float32"):
                     if q not in ref or q not in actual:
                         continue
-                    t_cast, t_wide = _max_diff(ref[q], cast.get(q)), _max_diff(ref[q], wide.get(q))
-                    terms = {"cast": t_cast or 0.0, "wide": t_wide or 0.0, "both": max(t_cast or 0.0, t_wide or 0.0)}
-                    numbers = _rule_numbers(component, actual[q], ref[q], terms, sample.steps)
+                    numbers = _rule_numbers(component, actual[q], ref[q], _terms(ref[q], results, q), sample.steps)
                     if numbers is None:
                         continue
                     where = f"{q} [{case}]"
@@ -189,20 +193,21 @@ def measure_float32_budget(only=None, draws: int = 3000, seconds: float = 4.0, s
 
 
 def print_float32_budget(rows_iter) -> None:
-    print(f"k = CANCELLATION = {CANCELLATION:g}. plain: worst err / (F32 x max|ref| x budget); k cast/wide/both: "
-          f"the largest k the cancellation term needed, per float64 result (cast: the float32 sample in float64; "
-          f"wide: the float64 sample it rounds; both: the larger difference); rule: worst err / allowed at k; "
-          f"mut: smallest (1e-3 relative error) / allowed at k, on the fixed cases (distinct, unit sizes) and drawn")
+    print(f"k = CANCELLATION = {CANCELLATION:g}. plain: worst err / (F32 x max|ref| x budget); k wide/both/all: "
+          f"the largest k the cancellation term needed, per set of float64 results (wide: the float64 sample "
+          f"the float32 one rounds, as golden cases hold; both: that and the float32 sample cast to float64; "
+          f"all: those and the nudged samples, the live rule); rule: worst err / allowed at k; mut: smallest "
+          f"(1e-3 relative error) / allowed at k, on the fixed cases (distinct, unit sizes) and drawn")
     cols = ["plain", *[f"k {v}" for v in VARIANTS], *[f"rule {v}" for v in VARIANTS],
             *[f"mut {v} fixed" for v in VARIANTS], *[f"mut {v} drawn" for v in VARIANTS]]
     headers = [c.replace(" fixed", " fx").replace(" drawn", " dr") for c in cols]
-    print(f"{'entry':30} {'oracle':6} {'draws':>5} " + " ".join(f"{h:>9}" for h in headers) + "  worst rule both at")
+    print(f"{'entry':30} {'oracle':6} {'draws':>5} " + " ".join(f"{h:>9}" for h in headers) + "  worst rule all at")
     rows = []
     for r in rows_iter:
         rows.append(r)
         values = [abs(r.get(c, (0.0, ""))[0]) for c in cols]
         print(f"{r['entry']:30} {r['oracle']:6} {r['draws']:5d} " + " ".join(f"{v:9.2f}" for v in values)
-              + f"  {r.get('rule both', (0, ''))[1]}", flush=True)
+              + f"  {r.get('rule all', (0, ''))[1]}", flush=True)
     for v in VARIANTS:
         worst = max(rows, key=lambda r: r.get(f"k {v}", (0.0, ""))[0], default=None)
         if worst:

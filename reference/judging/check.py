@@ -61,23 +61,65 @@ def expected(component: Component, oracle: str, sample, impl_obj=None) -> dict:
                         _corrected(component, oracle, sample, oracles.run(oracle, component, sample, forward=forward)))
 
 
+# More estimates of the oracle's own float32 error: its float32 result against its float64 result on a
+# neighbouring float32 sample (every input moved by -1, 0 or +1 ulp at random, seeded by the case so that a
+# repro line repeats the verdict), NUDGED_RUNS times: fresh draws of its rounding, on the same operands'
+# scale. The rounding of a short sum or of a 2-class softmax is discrete: the cast and wide estimates are
+# sometimes exactly or nearly 0 where the implementation is an ulp off; several independent draws rarely
+# all are (measurements in registry.tolerances, CANCELLATION).
+NUDGED_RUNS = 2
+
+
+def float64_results(component: Component, oracle: str, sample, reference: dict) -> dict[str, dict]:
+    """Float64 arrays whose distance from ``reference`` (the oracle's float32 result on ``sample``) each
+    estimates the oracle's own float32 error, by kind:
+
+    - ``cast``: the oracle on the float32 sample cast to float64 (its rounding alone);
+    - ``wide``: on the float64 sample the float32 one rounds (its rounding plus the inputs'; absent when a
+      sample is not drawn that way);
+    - ``nudged k``: ``reference`` moved by the oracle's float32 error on a neighbouring sample (its float32
+      result there minus its float64 one).
+    """
+    out = {"cast": oracles.run(oracle, component, sample.astype(np.float64))}
+    sample64 = component.sample(sample.case.with_dtype("float64"))
+    if rounds_to(sample64, sample):
+        out["wide"] = oracles.run(oracle, component, sample64)
+    rng = np.random.default_rng([sample.case.seed, 0x5CA1AB1E])
+    for k in range(1, NUDGED_RUNS + 1):
+        near = sample.nudged(rng)
+        narrow, wide = oracles.run(oracle, component, near), oracles.run(oracle, component, near.astype(np.float64))
+        out[f"nudged {k}"] = {q: moved for q in reference
+                              if (moved := _moved(reference[q], narrow.get(q), wide.get(q))) is not None}
+    return out
+
+
+def _moved(ref, narrow, wide):
+    """``ref - (narrow - wide)`` in float64, or None unless all three are float arrays of one shape."""
+    try:
+        ref, narrow, wide = (np.asarray(a) for a in (ref, narrow, wide))
+    except (TypeError, ValueError):
+        return None
+    if any(a.dtype.kind != "f" for a in (ref, narrow, wide)) or not ref.shape == narrow.shape == wide.shape:
+        return None
+    return ref.astype(np.float64) - (narrow.astype(np.float64) - wide.astype(np.float64))
+
+
 def with_float64(component: Component, oracle: str, sample, quantities: dict) -> dict:
     """For a float32 sample and a framework oracle: ``quantities`` with ``Expected.float64`` attached.
 
-    The float32 cancellation term (tolerances.CANCELLATION) needs the oracle's
-    own float32 error; it is measured against two float64 results of the same
-    oracle: on the float32 sample cast to float64 (the oracle's rounding
-    alone) and on the float64 sample the float32 one was rounded from (its
-    rounding plus the effect of rounding the inputs). Two independent
-    estimates: one alone can be near 0 by luck where the other is not.
+    The float32 cancellation term (tolerances.CANCELLATION) needs the oracle's own float32 error; each
+    array of ``float64_results`` gives an estimate of it, and the term takes the largest: one alone can be
+    near 0 by luck where the implementation's error is not. They are computed only if a comparison needs
+    them (``Expected``).
     """
     if oracle == "fd64" or sample.dtype != np.float32:
         return quantities
-    results = [oracles.run(oracle, component, sample.astype(np.float64))]
-    sample64 = component.sample(sample.case.with_dtype("float64"))
-    if rounds_to(sample64, sample):
-        results.append(oracles.run(oracle, component, sample64))
-    return Expected(quantities, {q: tuple(r[q] for r in results if q in r) for q in quantities})
+
+    def more() -> dict:
+        results = list(float64_results(component, oracle, sample, quantities).values())
+        return {q: tuple(r[q] for r in results if q in r) for q in quantities}
+
+    return Expected(quantities, more=more)
 
 
 ROUNDING_ULPS = 2   # how far (float32 ulps) a float32 sample may be from the float64 one it stands for

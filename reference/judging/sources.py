@@ -66,11 +66,13 @@ class Golden(Source):
     def _float64_counterpart(self, store, component, case, sample) -> dict:
         """The recorded float64 case whose sample rounds to this float32 one ({} if there is none).
 
-        Golden cases do not hold the oracle on the float32 sample cast to
-        float64; the float64 case of the same seed and sizes is the oracle on
-        the unrounded sample: the second of the two float64 results the live
-        rule uses (judging.check.with_float64), measured alone as column
-        ``wide`` of ``python -m reference.frontends.measure --float32-budget``.
+        Golden cases hold neither the oracle on the float32 sample cast to
+        float64 nor its runs on nudged samples; the float64 case of the same
+        seed and sizes is the oracle on the unrounded sample: the ``wide``
+        estimate of the live rule (judging.check.float64_results), measured
+        alone as column ``wide`` of ``python -m reference.frontends.measure
+        --float32-budget``. Golden cases judge the fixed cases only, where it
+        suffices.
         """
         case64 = case.with_dtype("float64")
         sample64 = component.sample(case64)

@@ -24,8 +24,22 @@ UNIT_SIZES = {name: 1 for name in TELLING_SIZES}
 
 
 def fixed_sizes(ranges: dict[str, tuple[int, int]], base: dict[str, int]) -> dict[str, int]:
-    """``base`` sizes (TELLING_SIZES or UNIT_SIZES) clamped into a component's ranges."""
-    return {k: min(max(base.get(k, lo), lo), hi) for k, (lo, hi) in ranges.items()}
+    """``base`` sizes (TELLING_SIZES or UNIT_SIZES) clamped into a component's ranges.
+
+    From TELLING_SIZES the result stays pairwise distinct (the point of that case): a size that clamping
+    (or TELLING_SIZES itself: T and C) makes equal to an earlier one moves to the nearest free size of its
+    range, larger first (Embedding's D=4 beside T=4 becomes 5). tests/test_registry.py asserts that
+    every entry's ranges leave room for it."""
+    sizes = {k: min(max(base.get(k, lo), lo), hi) for k, (lo, hi) in ranges.items()}
+    if len(set(base.values())) <= 1:
+        return sizes                                  # UNIT_SIZES: equal on purpose
+    used: set[int] = set()
+    for k, (lo, hi) in ranges.items():
+        v = sizes[k]
+        free = [c for step in range(hi - lo + 1) for c in (v + step, v - step) if lo <= c <= hi and c not in used]
+        sizes[k] = free[0] if free else v
+        used.add(sizes[k])
+    return sizes
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,19 @@ class Sample:
             np_seed=self.np_seed, steps=self.steps,
         )
 
+    def nudged(self, rng: np.random.Generator) -> "Sample":
+        """A neighbouring sample in the same dtype: every element of a float array that is not integer-valued
+        (one-hot targets and masks stay exact) moved by -1, 0 or +1 ulp at random."""
+        def nudge(a):
+            if not (isinstance(a, np.ndarray) and a.dtype.kind == "f") or np.array_equal(a, np.round(a)):
+                return a
+            steps = rng.integers(-1, 2, a.shape)
+            up, down = np.nextafter(a, a.dtype.type(np.inf)), np.nextafter(a, a.dtype.type(-np.inf))
+            return np.where(steps > 0, up, np.where(steps < 0, down, a)).astype(a.dtype)
+        return Sample(self.case, {k: nudge(v) for k, v in self.params.items()},
+                      {k: nudge(v) for k, v in self.inputs.items()}, nudge(self.dout), self.differentiable,
+                      self.init_kwargs, self.forward_kwargs, self.np_seed, self.steps)
+
     def replace_array(self, where: str, name: str, value: np.ndarray) -> "Sample":
         """A copy with one param or input replaced (finite differences)."""
         params, inputs = dict(self.params), dict(self.inputs)

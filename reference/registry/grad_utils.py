@@ -55,7 +55,7 @@ CLIP_EPS = 1e-6         # the book's epsilon: rate = max_norm / (total + CLIP_EP
 MAX_NORM = 5.0          # the threshold (the book's RNNLM scripts clip at 0.25 .. 5)
 CLIP_FACTORS = {"below": 0.5, "above": 4.0}   # global norm / MAX_NORM before clipping
 CLIP_GRADS = ("g0", "g1", "g2", "g3", "g4")
-CLIP_SIZES = {"N": (1, 4), "T": (1, 5), "D": (1, 5), "H": (1, 6), "V": (1, 7), "K": (1, 3), "C": (1, 5),
+CLIP_SIZES = {"N": (1, 4), "T": (1, 5), "D": (1, 5), "H": (1, 6), "V": (1, 7), "K": (1, 3), "C": (1, 8),
               "O": (1, 2)}
 
 

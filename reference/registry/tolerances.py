@@ -16,7 +16,8 @@ smaller than the operands it is computed from (a softmax gradient at N=1, a
 sum of gradients that cancels), every float32 computation of it, the
 oracle's included, carries rounding errors of the operands' size: the
 second term measures the oracle's own float32 error on that very case
-(``oracle64``: the same oracle in float64; see CANCELLATION).
+(``oracle64``: the same oracle in float64, on the case and on neighbouring
+samples; judging.check.float64_results, and CANCELLATION below).
 ``floor`` (0 unless a component declares its ``operand_scale``) bounds the
 scale from below in float64 only (float64 has no wider oracle to measure its
 own error against; float32 tolerances ignore it, see ``with_floor``).
@@ -115,27 +116,34 @@ class Tolerance:
 # that cancels; Softmax.dx at N=1 C=5: 1.08e-7 where 8e-8 was allowed, the
 # flaky check of issue 11). Those cases are the cancellation term's.
 #
-# float32 cancellation: allowed >= CANCELLATION x max|oracle32 - oracle64|,
-# the oracle's own float32 error on the case, against two float64 results
-# of the same oracle (judging.check.with_float64): on the float32 sample
-# cast to float64 (its rounding alone) and on the float64 sample the float32
-# one rounds (its rounding plus the inputs' rounding). One estimate alone is
-# sometimes near 0 by luck where the implementation's error is not: over
-# the same 21,686 draws plus 2,410 more on the attention, seq2seq and
-# word2vec entries (whose 50x per-entry float32 factors this rule replaced)
-# the k a case needed (its error / the estimate, where the plain term fell
-# short) reached 105 with the cast sample alone (GRU[reference-wrapper,
-# student-cell].h at H=1), 15.2 with the float64 sample alone and 8.0 with
-# the larger of the two (both: AttentionWeight.dh vs torch at N=1 T=4 H=2).
-# CANCELLATION = 16: 2x that worst; worst error / allowed under the rule
-# 0.50. Golden cases hold the float64 sample's result only (the float64
-# golden case of the same seed and sizes) and judge the two fixed cases,
-# where the bundled implementation stays below 0.5 of the allowance.
-# A 1e-3 relative error stays above the allowance on every fixed case of
-# every entry and oracle (tests/test_mutations.py). Margins measured at
-# k = 4 on the fixed cases: >= 179x live, >= 19x with the float64 sample
-# alone (golden; TimeLSTM[set_state]), so >= 4.8x at k = 16.
-CANCELLATION = 16.0
+# float32 cancellation: allowed >= CANCELLATION x the oracle's own float32
+# error on the case, the largest of its estimates (judging.check.float64_results):
+# |oracle32 - oracle64| on the float32 sample cast to float64 (cast) and on
+# the float64 sample it rounds (wide), and |oracle32 - oracle64| on
+# NUDGED_RUNS = 2 neighbouring float32 samples (every input an ulp away at
+# random, seeded by the case). Computed only where the plain term is not
+# enough (registry.compare.Expected).
+# Evidence: python -m reference.frontends.measure --float32-budget --draws 5000
+# --seconds 25 (one thread), every entry x torch/Keras, 179 rows, 337,676
+# draws (22 to 5,000 a row; >= 1,000 on 90 rows, the slow ones being whole
+# models, trainers and seq2seq), then --draws 20000 --seconds 75 on the 9
+# entries closest to the limit (143,240 draws):
+# - cast and wide alone (the rule until 2026-12-03) needed k up to 105
+#   (TimeRNN[reset_state].dWh vs torch at H=1), 85 (Affine.db vs torch at
+#   N=6 D=7 H=1: a sum of 6 that cancels, torch's float32 sum exact by luck)
+#   and 72 (Softmax.dx vs Keras at N=1 C=2): false alarms on correct code
+#   at k = 16, about one draw in 10^4 on those entries;
+# - with the nudged samples: k needed at most 23.7 (LSTM.dx vs Keras at
+#   N=1 D=1 H=1), 20.6 (TimeRNN[set_state] vs torch), 12.7, 12.2, 11.2; no
+#   other row above 10.2.
+# CANCELLATION = 32: 1.35x that worst. A 1e-3 relative error stays above the
+# allowance on every fixed case of every entry and oracle (tests/test_mutations.py):
+# smallest margin 1.7x, on the large-logits entries, where float32's own
+# rounding of inputs |x| ~ 1e3 is ~1e-4 relative (float64 judges their
+# accuracy); 2.2x to 3.5x on the LSTM entries; >= 5x everywhere else. Golden cases
+# hold the wide estimate only and judge the two fixed cases, where the
+# bundled implementation stays within the plain term or well inside this one.
+CANCELLATION = 32.0
 
 F32 = Tolerance(2e-6, reason="float32 rounding, measured <= 7.5e-7 x max|ref| where nothing cancels; at least "
                            "CANCELLATION x the oracle's own float32 error on the case", cancellation=CANCELLATION)

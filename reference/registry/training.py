@@ -249,7 +249,7 @@ def _names(order) -> tuple[str, ...]:
 # and ppl_list are of order 1, so errors are measured against
 # max(max|ref|, 0.25): worst 3.6e-7 with it.
 TRAIN_OPERAND_SCALE = 0.25
-LM_TRAIN_SIZES = {"N": (1, 3), "T": (1, 4), "V": (2, 8), "D": (1, 5), "H": (1, 5)}
+LM_TRAIN_SIZES = {"N": (1, 3), "T": (1, 4), "V": (2, 8), "D": (1, 5), "H": (1, 6)}
 TIED_TRAIN_SIZES = {"N": (1, 3), "T": (1, 4), "V": (2, 8), "H": (1, 5)}
 FRAMEWORKS = ("torch", "keras")
 HINTS = {
@@ -267,7 +267,7 @@ PARAM_HINT = ("final parameters differ: check the step order (forward, backward,
 
 ENTRIES = (
     Component("Trainer", "custom", "trainer", sample_trainer_mlp,
-              {"N": (1, 4), "D": (1, 5), "H": (1, 5), "C": (2, 5)}, FRAMEWORKS,
+              {"N": (1, 4), "D": (1, 5), "H": (1, 5), "C": (2, 6)}, FRAMEWORKS,
               ("loss_list",) + _names(MLP_ORDER), run=run_trainer("TwoLayerNet", MLP_ORDER),
               variant="TwoLayerNet", operand_scale=TRAIN_OPERAND_SCALE,
               hints={**HINTS, **{n: PARAM_HINT for n in _names(MLP_ORDER)}},

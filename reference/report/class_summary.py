@@ -26,11 +26,13 @@ def e(text) -> str:
 
 
 def not_judged(result: dict) -> str | None:
-    """Why nothing of this submission was judged, or None."""
+    """Why nothing of this submission was judged, or None (the summary labels it "not judged: ", so the
+    report's own "nothing was judged: " lead is dropped)."""
     report = result.get("report")
     if report is None:
         return result.get("error") or "could not be judged"
-    return report.get("nothing_judged")
+    reason = report.get("nothing_judged")
+    return reason.removeprefix("nothing was judged: ") if reason else reason
 
 
 def digest(report: dict) -> dict:

@@ -217,10 +217,14 @@ class SubprocessRunner:
         code = self.proc.wait(timeout=5) if self.proc is not None else None
         tail = self._stderr_tail()
         self._kill()
+        if code is not None and code > 128 and self.plan.prefix:
+            code = 128 - code           # bubblewrap and unshare exit with 128 + the signal that ended the worker
         if code is not None and code < 0:
             what = f"the process died with {_signal_name(code)}"
             if code == -signal.SIGKILL:
                 what += " (killed: out of memory?)"
+            elif code == -signal.SIGXCPU:
+                what += f" (out of CPU time: the sandbox allows {jail.CPU_SECONDS} s per run)"
         else:
             what = f"the process exited with status {code} (os._exit?)"
         last = tail.splitlines()[-1] if tail else ""
