@@ -154,45 +154,50 @@ def _terms(ref, results: dict, q: str) -> dict:
             for v, kinds in _KINDS.items()}
 
 
+def _framework_rows(only=None):
+    """(entry, framework oracle) pairs of the registry, for the float32 rule (``only``: names or ids)."""
+    for component in registry.COMPONENTS:
+        if only and component.name not in only and component.id not in only:
+            continue
+        for oracle in component.oracles:
+            if oracle != "fd64" and oracles.available(oracle):
+                yield component, oracle
+
+
 def measure_float32_budget(only=None, draws: int = 3000, seconds: float = 4.0, seed: int = 0):
     """Yields a row per (entry, oracle): the float32 rule over the fixed cases and drawn cases."""
     impl = Implementation.bundled()
     rng = random.Random(seed)
-    for component in registry.COMPONENTS:
-        if only and component.name not in only and component.id not in only:
-            continue
+    for component, oracle in _framework_rows(only):
         obj = impl.find(component.name)
-        for oracle in component.oracles:
-            if oracle == "fd64" or not oracles.available(oracle):
-                continue
-            row = {"entry": component.id, "oracle": oracle, "draws": 0}
-            fixed = [Case("float32", fixed_sizes(component.sizes, base), DEFAULT_SEED)
-                     for base in (TELLING_SIZES, UNIT_SIZES)]
-            started = total = time.perf_counter()
-            while row["draws"] < draws and (row["draws"] < len(fixed) or time.perf_counter() - started < seconds):
-                case = fixed[row["draws"]] if row["draws"] < len(fixed) else _drawn_case(component, rng)
-                row["draws"] += 1
-                if row["draws"] == len(fixed):
-                    started = time.perf_counter()     # the first cases pay the frameworks' warm-up
-                sample = component.sample(case)
-                actual = drive.run(component, obj, sample).quantities
-                ref = oracles.run(oracle, component, sample)
-                results = float64_results(component, oracle, sample, ref)
-                for q in component.quantities_for(oracle, "float32"):
-                    if q not in ref or q not in actual:
-                        continue
-                    numbers = _rule_numbers(component, actual[q], ref[q], _terms(ref[q], results, q), sample.steps)
-                    if numbers is None:
-                        continue
-                    where = f"{q} [{case}]"
-                    kind = "fixed" if case in fixed else "drawn"
-                    for key, value in numbers.items():
-                        if key.startswith("mut"):
-                            key, value = f"{key} {kind}", -value      # track the smallest margin
-                        if value > row.get(key, (-np.inf, ""))[0]:
-                            row[key] = (value, where)
-            row["seconds"] = time.perf_counter() - total
-            yield row
+        row = {"entry": component.id, "oracle": oracle, "draws": 0}
+        fixed = [Case("float32", fixed_sizes(component.sizes, base), DEFAULT_SEED)
+                 for base in (TELLING_SIZES, UNIT_SIZES)]
+        started = total = time.perf_counter()
+        while row["draws"] < draws and (row["draws"] < len(fixed) or time.perf_counter() - started < seconds):
+            case = fixed[row["draws"]] if row["draws"] < len(fixed) else _drawn_case(component, rng)
+            row["draws"] += 1
+            if row["draws"] == len(fixed):
+                started = time.perf_counter()     # the first cases pay the frameworks' warm-up
+            sample = component.sample(case)
+            actual = drive.run(component, obj, sample).quantities
+            ref = oracles.run(oracle, component, sample)
+            results = float64_results(component, oracle, sample, ref)
+            for q in component.quantities_for(oracle, "float32"):
+                if q not in ref or q not in actual:
+                    continue
+                numbers = _rule_numbers(component, actual[q], ref[q], _terms(ref[q], results, q), sample.steps)
+                if numbers is None:
+                    continue
+                where = f"{q} [{case}]"
+                kind = "fixed" if case in fixed else "drawn"
+                for key, value in numbers.items():
+                    if key.startswith("mut"):
+                        key, value = f"{key} {kind}", -value      # track the smallest margin
+                    if value > row.get(key, (-np.inf, ""))[0]:
+                        row[key] = (value, where)
+        row["seconds"] = time.perf_counter() - total
+        yield row
 
 
 def print_float32_budget(rows_iter) -> None:
@@ -223,33 +228,27 @@ def float32_verdicts(only=None, draws: int = 3000, seconds: float = 4.0, seed: i
     """Yields a row per (entry, framework oracle): drawn float32 cases judged exactly as the judge does
     (``judging.check.check``: the extra float64 estimates only where the plain term is not enough), the
     number of failures, and over the quantities beyond the plain term the worst error / allowed. Several
-    times cheaper per draw than
-    ``measure_float32_budget``, for the entries whose oracle runs are slow; it does not say which k a
-    case needed."""
+    times cheaper per draw than ``measure_float32_budget``, for the entries whose oracle runs are slow; it
+    does not say which k a case needed."""
     impl = Implementation.bundled()
     rng = random.Random(seed)
-    for component in registry.COMPONENTS:
-        if only and component.name not in only and component.id not in only:
-            continue
-        for oracle in component.oracles:
-            if oracle == "fd64" or not oracles.available(oracle):
-                continue
-            row = {"entry": component.id, "oracle": oracle, "draws": 0, "failures": 0, "needed": 0,
-                   "worst": (0.0, "")}
-            started = time.perf_counter()
-            while row["draws"] < draws and time.perf_counter() - started < seconds:
-                case = _drawn_case(component, rng)
-                result = check(component, oracle, impl, case)
-                row["draws"] += 1
-                row["failures"] += not result.ok
-                for c in result.comparisons:      # within the plain term a quantity is safe whatever k is
-                    if c.problem or not c.max_abs_error > c.plain_allowed:
-                        continue
-                    row["needed"] += 1
-                    if c.max_abs_error / c.allowed > row["worst"][0]:
-                        row["worst"] = (c.max_abs_error / c.allowed, f"{c.quantity} [{case}]")
-            row["seconds"] = time.perf_counter() - started
-            yield row
+    for component, oracle in _framework_rows(only):
+        row = {"entry": component.id, "oracle": oracle, "draws": 0, "failures": 0, "needed": 0,
+               "worst": (0.0, "")}
+        started = time.perf_counter()
+        while row["draws"] < draws and time.perf_counter() - started < seconds:
+            case = _drawn_case(component, rng)
+            result = check(component, oracle, impl, case)
+            row["draws"] += 1
+            row["failures"] += not result.ok
+            for c in result.comparisons:      # within the plain term a quantity is safe whatever k is
+                if c.problem or not c.max_abs_error > c.plain_allowed:
+                    continue
+                row["needed"] += 1
+                if c.max_abs_error / c.allowed > row["worst"][0]:
+                    row["worst"] = (c.max_abs_error / c.allowed, f"{c.quantity} [{case}]")
+        row["seconds"] = time.perf_counter() - started
+        yield row
 
 
 def print_float32_verdicts(rows_iter) -> None:
