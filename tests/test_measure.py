@@ -1,6 +1,8 @@
 """The measuring tool the float32 tolerance is set from (``python -m reference.frontends.measure``)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from reference.frontends import measure
@@ -29,3 +31,25 @@ def test_the_command_line_prints_a_row_per_entry_and_oracle(argv, capsys):
     assert measure.main(argv) == 0
     out = capsys.readouterr().out
     assert "relu" in out and "draws: " in out and "failures: 0" in out
+
+
+def test_a_seed_repeats_its_drawn_cases_and_another_seed_draws_new_ones(monkeypatch, capsys):
+    """``--seed`` lets a longer run add new draws to an earlier one instead of repeating them."""
+    drawn = []
+
+    def judged(component, oracle, impl, case):
+        drawn.append(case)
+        return SimpleNamespace(ok=True, comparisons=[])
+
+    monkeypatch.setattr(measure, "check", judged)
+    monkeypatch.setattr(measure.oracles, "available", lambda name: True)
+
+    def cases(*seed):
+        drawn.clear()
+        measure.main(["--float32-budget", "--verdicts", "--only", "relu", "--draws", "3", *seed])
+        return list(drawn)
+
+    assert cases() == cases("--seed", "1"), "the default seed of --verdicts is 1"
+    assert len(cases()) == 3 * len(list(measure._framework_rows(["relu"]))) > 0
+    assert cases("--seed", "2") == cases("--seed", "2")
+    assert not any(case in cases() for case in cases("--seed", "2"))

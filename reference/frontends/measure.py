@@ -160,7 +160,7 @@ def _framework_rows(only=None):
         if only and component.name not in only and component.id not in only:
             continue
         for oracle in component.oracles:
-            if oracle != "fd64" and oracles.available(oracle):
+            if judges(oracle, "float32") and oracles.available(oracle):
                 yield component, oracle
 
 
@@ -278,12 +278,17 @@ def main(argv=None) -> int:
     parser.add_argument("--verdicts", action="store_true",
                         help="--float32-budget: only judge the drawn cases as the judge does (failures and worst "
                              "error / allowed), several times cheaper per draw")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="--float32-budget: seed of the drawn cases (default 0; 1 with --verdicts): a new seed "
+                             "draws new cases, the same seed repeats a run")
     args = parser.parse_args(argv)
     if args.float32_budget and args.verdicts:
-        print_float32_verdicts(float32_verdicts(args.only, args.draws, args.seconds))
+        print_float32_verdicts(float32_verdicts(args.only, args.draws, args.seconds,
+                                                1 if args.seed is None else args.seed))
         return 0
     if args.float32_budget:
-        print_float32_budget(measure_float32_budget(args.only, args.draws, args.seconds))
+        print_float32_budget(measure_float32_budget(args.only, args.draws, args.seconds,
+                                                    0 if args.seed is None else args.seed))
         return 0
     if args.long:
         print(f"{'component':22} {'dtype':8} {'oracle':6} {'sizes':24} {'|a-b|/max(|ref|,1)':>18} "

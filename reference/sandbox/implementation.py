@@ -58,24 +58,14 @@ class Implementation:
         return f"<Implementation {self.name}>"
 
     def find(self, name: str):
-        """The object named ``name`` (or its alias), searching every module.
-
-        Where modules hold different objects under that name, the one a module of the implementation defines
-        wins over one it imports (``util.py`` importing someone else's ``Affine`` must not hide the student's
-        own ``Affine`` in ``layers.py``); otherwise the first module's."""
+        """The object named ``name`` (or its alias), from the module ``module_of`` names: where modules hold
+        different objects under that name, the one a module defines wins over one it imports (``util.py``
+        importing someone else's ``Affine`` must not hide the student's own ``Affine`` in ``layers.py``)."""
         target = self.aliases.get(name, name)
-        own = {getattr(m, "__name__", None) for m in self.modules.values()}
-        first = None
-        for module in self.modules.values():
-            obj = getattr(module, target, None)
-            if obj is None:
-                continue
-            if getattr(obj, "__module__", None) in own:
-                return obj
-            first = obj if first is None else first
-        if first is not None:
-            return first
-        raise NotImplementedComponent(f"{self.name} does not define {target}")
+        short = self.module_of(name)
+        if short is None:
+            raise NotImplementedComponent(f"{self.name} does not define {target}")
+        return getattr(self.modules[short], target)
 
     def module_of(self, name: str) -> str | None:
         """The short name of the module where ``name`` (or its alias) is found."""
@@ -85,7 +75,7 @@ class Implementation:
             obj = getattr(module, target, None)
             if obj is None:
                 continue
-            if getattr(obj, "__module__", None) == module.__name__:
+            if getattr(obj, "__module__", None) == getattr(module, "__name__", ""):
                 return short            # where it is defined, not where it is re-exported
             found = found or short
         return found
