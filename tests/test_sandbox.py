@@ -41,7 +41,7 @@ THREATS = {
     "connect": r"relu.{0,200}ConnectionRefusedError: \[Errno 111\] Connection refused",
     "leave_process": r"left 1 process\(es\) running after importing \(sleep {token}\); they were killed",
     "fork_many": (r"left 100 process\(es\) running after importing \(sleep {token}\); they were killed"
-                  if os.geteuid() == 0 else r"BlockingIOError: \[Errno 11\] Resource temporarily unavailable"),
+                  if not jail.processes_limited() else r"BlockingIOError: \[Errno 11\] Resource temporarily unavailable"),
     "huge_file": r"relu.{0,200}OSError: \[Errno 27\] File too large",
     "spin_cpu": r"sigmoid.{0,200}did not finish within the time limit \(layers.py:1[01]\)",
     "import_reference": r"Affine is not the submission's own code: it is scratch_layers\.layers\.Affine",
@@ -81,6 +81,12 @@ def _processes_named(token: str) -> list[str]:
         if token in command:
             found.append(f"{entry}: {command}")
     return found
+
+
+def _worker_cgroups() -> list[str]:
+    """The workers' pids cgroups that still exist (root; each is removed when its worker's run ends)."""
+    parent = jail._own_pids_cgroup()
+    return sorted(str(p) for p in Path(parent).glob(f"{jail.CGROUP_PREFIX}*")) if parent else []
 
 
 def _batch(submissions: Path, output: Path) -> subprocess.CompletedProcess:
@@ -134,7 +140,7 @@ def arena(tmp_path_factory):
         run=run, reports=reports, token=token, root=root, before=before, reached=reached,
         after=_state(root, skip=("summary", "summary-alone")), survivors=_processes_named(token),
         tmp_left=sorted(Path("/tmp").glob(f"hostile-{token}*")) + ([readonly] if readonly.exists() else []),
-        good_alone=json.loads((root / "summary-alone" / "good.json").read_text()))
+        good_alone=json.loads((root / "summary-alone" / "good.json").read_text()), cgroups_left=_worker_cgroups())
     readonly.unlink(missing_ok=True)      # only there if the jail failed (the tests then say so)
 
 
@@ -156,6 +162,7 @@ def test_hostile_submission_is_contained_and_named(arena, threat):
     assert not arena.tmp_left, f"written outside the jail: {arena.tmp_left}"
     assert not arena.reached, "a submission connected to 127.0.0.1"
     assert not arena.survivors, f"processes outlived the batch: {arena.survivors}"
+    assert not arena.cgroups_left, f"the workers' cgroups outlived the batch: {arena.cgroups_left}"
     assert _verdicts(arena.reports["good"]) == _verdicts(arena.good_alone), \
         "good/ was judged differently beside the hostile submissions"
 
@@ -236,6 +243,62 @@ def test_a_spinner_deaf_to_the_alarm_is_stopped_by_the_cpu_limit(monkeypatch):
     message = answer["exception"]["message"]
     assert "SIGXCPU" in message and "out of CPU time: the sandbox allows 3 s per run" in message, message
     assert seconds < 30, f"stopped after {seconds:.0f} s: by the 60 s timeout, not by the CPU limit"
+
+
+def test_the_process_count_is_limited_for_root_too_or_the_header_says_it_is_not(monkeypatch):
+    """RLIMIT_NPROC does not bind root (an autograder container, a course server's service): root's
+    workers get a pids cgroup; where none can be made, the header lists the limit as missing."""
+    box = jail.prepare("auto", str(HOSTILE / "good"))
+    try:
+        limited = f"{jail.PROCESSES} processes" in box.protections
+        assert limited == jail.processes_limited() and limited != any("process count" in m for m in box.missing)
+        assert (box.cgroup is not None) == (os.geteuid() == 0 and limited)
+        if box.cgroup:
+            assert Path(box.cgroup, "pids.max").read_text().strip() == str(jail.PROCESSES)
+            assert box.prefix[:4] == jail._enter_cgroup(box.cgroup), "the worker enters it before anything runs"
+    finally:
+        box.close()
+    assert box.cgroup is None and not _worker_cgroups()
+    monkeypatch.setenv("SCRATCH_SANDBOX_CGROUP", "")
+    without = jail.prepare("auto", str(HOSTILE / "good"))
+    without.close()
+    assert without.cgroup is None
+    assert any("process count" in m for m in without.missing) == (os.geteuid() == 0)
+
+
+def test_a_process_storm_stops_at_the_limit_even_without_namespaces(monkeypatch, tmp_path):
+    """Resource limits only (no bubblewrap, no unshare): the 100 processes of fork_many stop at PROCESSES,
+    and none outlives the run."""
+    if not jail.processes_limited():
+        pytest.skip("running as root where no pids cgroup can be made: the header says so (test above)")
+    monkeypatch.setenv("SCRATCH_SANDBOX_BWRAP", "")
+    monkeypatch.setenv("SCRATCH_SANDBOX_UNSHARE", "")
+    token = f"300.{os.getpid()}9"
+    shutil.copytree(HOSTILE / "fork_many", tmp_path / "fork_many")
+    (tmp_path / "fork_many" / "target.json").write_text(json.dumps({"token": token}))
+    with SubprocessRunner(str(tmp_path / "fork_many"), sandbox="auto") as runner:
+        assert runner.sandbox_info["mode"] == "limits"
+        load_errors = runner.info["load_errors"]
+    assert "BlockingIOError: [Errno 11] Resource temporarily unavailable" in load_errors.get("layers", ""), load_errors
+    assert not _processes_named(token) and not _worker_cgroups()
+
+
+def test_cgroups_left_by_a_judge_that_died_are_removed(tmp_path):
+    if os.geteuid() != 0 or not jail.processes_limited():
+        pytest.skip("only root makes pids cgroups, and only where the machine lets it")
+    parent = Path(jail._own_pids_cgroup())
+    dead = 2**22 + 1                                   # above pid_max's default ceiling: no such process
+    stale, busy = parent / f"{jail.CGROUP_PREFIX}{dead}-1", parent / f"{jail.CGROUP_PREFIX}{os.getpid()}-999"
+    stale.mkdir()
+    busy.mkdir()
+    try:
+        jail._remove_cgroup(jail.pids_cgroup())
+        assert not stale.exists(), "an empty cgroup of a judge that no longer runs is removed"
+        assert busy.exists(), "a cgroup of a judge still running is left alone"
+    finally:
+        for d in (stale, busy):
+            if d.exists():
+                d.rmdir()
 
 
 def test_sandbox_off_runs_the_worker_as_before():

@@ -9,6 +9,8 @@ directory, the limits the worker sets on itself before loading
 force and which are missing. The approach follows contest graders (CMS's
 ``isolate``, nsjail): namespaces for what the process can see and reach,
 rlimits for what it can consume, and a kill of everything it started.
+Root, whom the kernel exempts from the process limit, gets a pids cgroup
+per worker instead (``pids_cgroup``), in every mode but ``off``.
 
 - ``bubblewrap`` (``bwrap``): new user, PID, network, IPC and UTS
   namespaces; the file system read-only (``--ro-bind / /``) with private
@@ -27,7 +29,8 @@ missing, ``off`` runs the worker as before (inherited environment and
 working directory, memory limit only).
 
 ``SCRATCH_SANDBOX_BWRAP`` / ``SCRATCH_SANDBOX_UNSHARE`` name the tools
-(empty: treat as absent), so a machine, or a test, can choose the fallback.
+(empty: treat as absent), so a machine, or a test, can choose the fallback;
+``SCRATCH_SANDBOX_CGROUP=`` (empty) makes no pids cgroup for root.
 """
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ SETTINGS = ("auto", "on", "off")
 CPU_SECONDS = 900          # CPU time of one worker (a whole judging run takes < 60 s; a spinner is stopped sooner
                            # by the per-check timeout: this is the backstop for what escapes it)
 FILE_MB = 64               # largest file the code under test may write (a checkpoint of the book's models is < 5 MB)
-PROCESSES = 64             # processes of the worker's user, RLIMIT_NPROC (root is exempt: the kernel ignores it)
+PROCESSES = 64             # processes of the worker's user (RLIMIT_NPROC), or of the worker (a pids cgroup, for root)
 STRAY_SETTLE = 0.1         # seconds between finding a stray process and naming it (only when there is one)
 TMPFS_MB = 256             # the private /tmp of a bubblewrap jail (tmpfs lives in memory)
 
@@ -91,6 +94,7 @@ class Plan:
     missing: list[str] = field(default_factory=list)
     note: str = ""                              # why the sandbox is weaker than asked (auto), for the header
     new_session: bool = False                   # its own process group, killed as a whole
+    cgroup: str | None = None                   # the worker's pids cgroup (root), removed by close
     _scratch: tempfile.TemporaryDirectory | None = None
 
     def describe(self) -> dict:
@@ -101,6 +105,9 @@ class Plan:
         return out
 
     def close(self) -> None:
+        if self.cgroup is not None:
+            _remove_cgroup(self.cgroup)
+            self.cgroup = None
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
@@ -149,9 +156,117 @@ def unshare() -> str | None:
     return None
 
 
+# -- the process count ---------------------------------------------------------------------------
+# RLIMIT_NPROC binds everyone but root: the kernel exempts uid 0, in a user namespace too. Root (an
+# autograder container, a course server's service) gets a pids cgroup instead: the worker moves into a
+# cgroup of its own with pids.max = PROCESSES before it starts the code under test, and every process it
+# starts stays in it. cgroup v1 keeps the pids controller in its own hierarchy; v2 has one tree, where a
+# child cgroup has pids.max only if its parent delegates the controller.
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+CGROUP_PREFIX = "scratch-sandbox-"
+_cgroups_made = 0
+
+
+def _own_pids_cgroup() -> str | None:
+    """The directory of the cgroup this process is in, in the hierarchy that has the pids controller."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = [line.rstrip("\n").split(":", 2) for line in f]
+    except OSError:
+        return None
+    for _, controllers, path in lines:
+        if "pids" in controllers.split(","):
+            return os.path.join(CGROUP_ROOT, "pids", path.lstrip("/"))
+    for hierarchy, controllers, path in lines:
+        if hierarchy == "0" and controllers == "":
+            directory = os.path.join(CGROUP_ROOT, path.lstrip("/"))
+            try:
+                with open(os.path.join(directory, "cgroup.subtree_control")) as f:
+                    if "pids" in f.read().split():
+                        return directory
+            except OSError:
+                return None
+    return None
+
+
+def _remove_cgroup(directory: str) -> None:
+    """Kill what is still in a worker's cgroup and remove it (a cgroup can go only once it is empty)."""
+    for _ in range(50):
+        try:
+            with open(os.path.join(directory, "cgroup.procs")) as f:
+                pids = [int(line) for line in f if line.strip()]
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.rmdir(directory)
+            return
+        except OSError:
+            time.sleep(0.02)      # killed processes leave the cgroup once the kernel has reaped them
+
+
+def _remove_stale_cgroups(parent: str) -> None:
+    """Empty worker cgroups a judge that died before its cleanup left behind (rmdir spares busy ones)."""
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(CGROUP_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        owner = name[len(CGROUP_PREFIX):].split("-")[0]
+        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            try:
+                os.rmdir(os.path.join(parent, name))
+            except OSError:
+                pass
+
+
+def pids_cgroup() -> str | None:
+    """A new cgroup with pids.max = PROCESSES for one worker (root only; None where none can be made)."""
+    global _cgroups_made
+    if os.geteuid() != 0 or os.environ.get("SCRATCH_SANDBOX_CGROUP") == "":
+        return None
+    parent = _own_pids_cgroup()
+    if parent is None or not os.access(parent, os.W_OK):
+        return None
+    _remove_stale_cgroups(parent)
+    _cgroups_made += 1
+    directory = os.path.join(parent, f"{CGROUP_PREFIX}{os.getpid()}-{_cgroups_made}")
+    try:
+        os.mkdir(directory)
+    except OSError:
+        return None
+    try:
+        with open(os.path.join(directory, "pids.max"), "w") as f:
+            f.write(str(PROCESSES))
+    except OSError:
+        _remove_cgroup(directory)
+        return None
+    return directory
+
+
+def _enter_cgroup(directory: str) -> list[str]:
+    """A command prefix that moves itself into ``directory`` and then runs the rest of the command."""
+    return [shutil.which("sh") or "/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', directory]
+
+
 def _processes_limited() -> bool:
-    """RLIMIT_NPROC binds everyone but root (the kernel exempts uid 0, in a user namespace too)."""
     return os.geteuid() != 0
+
+
+def processes_limited() -> bool:
+    """True when a worker's process count is limited on this machine: RLIMIT_NPROC (not root) or a pids
+    cgroup (root, where one can be made)."""
+    if _processes_limited():
+        return True
+    probe = pids_cgroup()
+    if probe:
+        _remove_cgroup(probe)
+    return probe is not None
 
 
 # -- the plan ------------------------------------------------------------------------------------
@@ -246,10 +361,25 @@ def prepare(setting: str, spec: str) -> Plan:
 
         raise LoadError(f"{spec}: no such file or directory")     # as the loader says it, before any jail
     extra_path = None if is_path else os.getcwd()      # a dotted module importable from here stays importable
+    cgroup = pids_cgroup()
+    try:
+        plan = _contained(setting, spec, submission, extra_path, cgroup)
+    except BaseException:
+        if cgroup:
+            _remove_cgroup(cgroup)
+        raise
+    if cgroup:
+        plan.prefix, plan.cgroup = [*_enter_cgroup(cgroup), *plan.prefix], cgroup
+    return plan
+
+
+def _contained(setting: str, spec: str, submission: str | None, extra_path: str | None, cgroup: str | None) -> Plan:
+    """The plan of ``prepare`` for ``auto`` and ``on``: bubblewrap, else unshare, else limits only."""
     limits = {"cpu_seconds": CPU_SECONDS, "file_bytes": FILE_MB * 1024 * 1024, "processes": PROCESSES}
     rlimits = [f"{CPU_SECONDS} s of CPU", f"files up to {FILE_MB} MB"]
-    nproc = [f"{PROCESSES} processes"] if _processes_limited() else []
-    nproc_missing = [] if nproc else ["process count limit (root is exempt from RLIMIT_NPROC)"]
+    nproc = [f"{PROCESSES} processes"] if cgroup or _processes_limited() else []
+    nproc_missing = [] if nproc else ["process count limit (root is exempt from RLIMIT_NPROC and no pids "
+                                      "cgroup could be made)"]
     bwrap = bubblewrap()
     if bwrap:
         prefix, protections, missing = _bubblewrap_prefix(bwrap, submission, extra_path)
@@ -276,10 +406,10 @@ def prepare(setting: str, spec: str) -> Plan:
                     hidden_missing + nproc_missing,
                     note=f"{why}: no network and every process ends with the run, but the file system is "
                          f"visible and writable", new_session=True, _scratch=scratch)
+    outlive = [] if cgroup else ["processes that start their own session outlive the run"]   # the cgroup holds them
     return Plan("limits", [], env, work, submission or spec, limits,
                 ["private working directory", *nproc, *rlimits],
-                ["no network", *hidden_missing,
-                 "processes that start their own session outlive the run"] + nproc_missing,
+                ["no network", *hidden_missing, *outlive] + nproc_missing,
                 note=f"{why}: the code ran with your permissions, under resource limits only",
                 new_session=True, _scratch=scratch)
 

@@ -217,7 +217,7 @@ class SubprocessRunner:
         code = self.proc.wait(timeout=5) if self.proc is not None else None
         tail = self._stderr_tail()
         self._kill()
-        if code is not None and code > 128 and self.plan.prefix:
+        if code is not None and code > 128 and self.plan.mode in ("bubblewrap", "unshare"):
             code = 128 - code           # bubblewrap and unshare exit with 128 + the signal that ended the worker
         if code is not None and code < 0:
             what = f"the process died with {_signal_name(code)}"
