@@ -84,9 +84,12 @@ def _processes_named(token: str) -> list[str]:
 
 
 def _worker_cgroups() -> list[str]:
-    """The workers' pids cgroups that still exist (root; each is removed when its worker's run ends)."""
+    """Workers' pids cgroups left behind (root; each is removed when its worker's run ends): those made by
+    this process or by one that has ended (a ``batch``), not those of other test processes still running."""
     parent = jail._own_pids_cgroup()
-    return sorted(str(p) for p in Path(parent).glob(f"{jail.CGROUP_PREFIX}*")) if parent else []
+    found = sorted(Path(parent).glob(f"{jail.CGROUP_PREFIX}*")) if parent else []
+    owners = {p: p.name[len(jail.CGROUP_PREFIX):].split("-")[0] for p in found}
+    return [str(p) for p, owner in owners.items() if owner == str(os.getpid()) or not Path(f"/proc/{owner}").exists()]
 
 
 def _batch(submissions: Path, output: Path) -> subprocess.CompletedProcess:
