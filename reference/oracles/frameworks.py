@@ -4,8 +4,8 @@ Importing torch costs 1.5-3 s and TensorFlow 3-5 s on this machine, so
 nothing in ``reference`` imports them at module level: oracles call
 ``torch()``, ``tf()`` or ``keras()`` where they need them. The first call
 sets the environment the framework reads at import (TF log level, oneDNN
-notice off, Keras backend) and pins its thread pools so that pytest-xdist
-workers do not oversubscribe the two cores.
+notice off, Keras backend) and pins its thread pools to one thread (see
+``threads``).
 
 ``available(name)`` answers without importing, for skips and ``--oracle auto``.
 """
@@ -15,9 +15,13 @@ import functools
 import importlib.util
 import os
 
-# Threads each process may use. pytest-xdist runs one process per core, so one
-# thread each keeps the machine from oversubscribing; override with
-# SCRATCH_CONFORMANCE_THREADS (the benchmark does, to match torch's count).
+# Threads each framework may use in this process. The oracles' problems are small (sizes <= 10): torch and
+# TensorFlow split no work of that size across threads, so one thread is as fast as two on a quiet machine,
+# and more than one is ruinous on a busy one, where OpenMP threads wait for each other's time slice:
+# a torch LSTM forward and backward at N=3 T=4 D=H=5 takes ~0.3 ms with one thread and two alike on a
+# quiet machine, and 0.2 ms with one thread but 190 ms with two while both cores are busy
+# (python tests/benchmarks/bench_threads.py). SCRATCH_CONFORMANCE_THREADS or OMP_NUM_THREADS sets more
+# (the benchmark of large cases does).
 THREADS_ENV = "SCRATCH_CONFORMANCE_THREADS"
 
 _FRAMEWORK_MODULES = {"torch": "torch", "tensorflow": "tensorflow", "keras": "keras",
@@ -25,12 +29,12 @@ _FRAMEWORK_MODULES = {"torch": "torch", "tensorflow": "tensorflow", "keras": "ke
 
 
 def threads() -> int:
-    """Threads per process: $SCRATCH_CONFORMANCE_THREADS, else 1 under xdist, else all cores."""
-    if os.environ.get(THREADS_ENV):
-        return max(1, int(os.environ[THREADS_ENV]))
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return 1
-    return os.cpu_count() or 1
+    """Threads per framework: $SCRATCH_CONFORMANCE_THREADS, else $OMP_NUM_THREADS, else 1 (see above)."""
+    for variable in (THREADS_ENV, "OMP_NUM_THREADS"):
+        value = os.environ.get(variable, "").strip()
+        if value.isdigit():
+            return max(1, int(value))
+    return 1
 
 
 def available(name: str) -> bool:
