@@ -18,10 +18,10 @@ import os
 # Threads each framework may use in this process. The oracles' problems are small (sizes <= 10): torch and
 # TensorFlow split no work of that size across threads, so one thread is as fast as two on a quiet machine,
 # and more than one is ruinous on a busy one, where OpenMP threads wait for each other's time slice:
-# a torch LSTM forward and backward at N=3 T=4 D=H=5 takes ~0.3 ms with one thread and two alike on a
-# quiet machine, and 0.2 ms with one thread but 190 ms with two while both cores are busy
-# (python tests/benchmarks/bench_threads.py). SCRATCH_CONFORMANCE_THREADS or OMP_NUM_THREADS sets more
-# (the benchmark of large cases does).
+# a torch LSTM forward and backward at N=3 T=4 D=H=5 takes 0.25 ms with one thread or two alone, 0.31 vs
+# 0.72 ms in two such processes side by side, and 0.3-0.6 vs 50-124 ms beside two busy processes on this
+# 2-core machine (python tests/benchmarks/bench_threads.py, two runs). SCRATCH_CONFORMANCE_THREADS or
+# OMP_NUM_THREADS sets more (the benchmark of large cases does).
 THREADS_ENV = "SCRATCH_CONFORMANCE_THREADS"
 
 _FRAMEWORK_MODULES = {"torch": "torch", "tensorflow": "tensorflow", "keras": "keras",
