@@ -146,8 +146,8 @@ class Tolerance:
 # worst quantity beyond the plain term at 0.75 of the allowance, i.e. k = 24 needed (TimeLSTM.dh0 vs torch
 # at N=1 T=6 D=5 H=1, seed 1006093756), then 0.74 (TimeRNN[reset_state].dWh vs torch at N=1 T=3 D=1 H=1);
 # no other row above 0.49.
-# CANCELLATION = 32: 1.35x the worst k the budget run measured (23.7), 1.33x the worst since. A 1e-3 relative error stays above the
-# allowance on every fixed case of every entry and oracle (tests/test_mutations.py):
+# CANCELLATION = 32: 1.35x the worst k the budget run measured (23.7), 1.33x the worst since.
+# A 1e-3 relative error stays above the allowance on every fixed case of every entry and oracle (tests/test_mutations.py):
 # smallest margin 1.7x, on the large-logits entries, where float32's own
 # rounding of inputs |x| ~ 1e3 is ~1e-4 relative (float64 judges their
 # accuracy); 2.2x to 3.5x on the LSTM entries; >= 5x everywhere else. Golden cases

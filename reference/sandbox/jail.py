@@ -254,14 +254,10 @@ def _enter_cgroup(directory: str) -> list[str]:
     return [shutil.which("sh") or "/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', directory]
 
 
-def _processes_limited() -> bool:
-    return os.geteuid() != 0
-
-
 def processes_limited() -> bool:
     """True when a worker's process count is limited on this machine: RLIMIT_NPROC (not root) or a pids
     cgroup (root, where one can be made)."""
-    if _processes_limited():
+    if os.geteuid() != 0:
         return True
     probe = pids_cgroup()
     if probe:
@@ -377,7 +373,7 @@ def _contained(setting: str, spec: str, submission: str | None, extra_path: str 
     """The plan of ``prepare`` for ``auto`` and ``on``: bubblewrap, else unshare, else limits only."""
     limits = {"cpu_seconds": CPU_SECONDS, "file_bytes": FILE_MB * 1024 * 1024, "processes": PROCESSES}
     rlimits = [f"{CPU_SECONDS} s of CPU", f"files up to {FILE_MB} MB"]
-    nproc = [f"{PROCESSES} processes"] if cgroup or _processes_limited() else []
+    nproc = [f"{PROCESSES} processes"] if cgroup or os.geteuid() != 0 else []
     nproc_missing = [] if nproc else ["process count limit (root is exempt from RLIMIT_NPROC and no pids "
                                       "cgroup could be made)"]
     bwrap = bubblewrap()
