@@ -88,8 +88,8 @@ def _worker_cgroups() -> list[str]:
     this process or by one that has ended (a ``batch``), not those of other test processes still running."""
     parent = jail._own_pids_cgroup()
     found = sorted(Path(parent).glob(f"{jail.CGROUP_PREFIX}*")) if parent else []
-    owners = {p: p.name[len(jail.CGROUP_PREFIX):].split("-")[0] for p in found}
-    return [str(p) for p, owner in owners.items() if owner == str(os.getpid()) or not Path(f"/proc/{owner}").exists()]
+    owners = {p: jail.cgroup_owner(p.name) for p in found}
+    return [str(p) for p, owner in owners.items() if owner == os.getpid() or not Path(f"/proc/{owner}").exists()]
 
 
 def _batch(submissions: Path, output: Path) -> subprocess.CompletedProcess:

@@ -210,6 +210,12 @@ def _remove_cgroup(directory: str) -> None:
             time.sleep(0.02)      # killed processes leave the cgroup once the kernel has reaped them
 
 
+def cgroup_owner(name: str) -> int | None:
+    """The pid of the judge that made the worker cgroup ``name`` (``scratch-sandbox-PID-N``), or None."""
+    owner = name[len(CGROUP_PREFIX):].split("-")[0] if name.startswith(CGROUP_PREFIX) else ""
+    return int(owner) if owner.isdigit() else None
+
+
 def _remove_stale_cgroups(parent: str) -> None:
     """Empty worker cgroups a judge that died before its cleanup left behind (rmdir spares busy ones)."""
     try:
@@ -217,8 +223,8 @@ def _remove_stale_cgroups(parent: str) -> None:
     except OSError:
         return
     for name in names:
-        owner = name[len(CGROUP_PREFIX):].split("-")[0]
-        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+        owner = cgroup_owner(name)
+        if owner is not None and not os.path.exists(f"/proc/{owner}"):
             try:
                 os.rmdir(os.path.join(parent, name))
             except OSError:
